@@ -108,6 +108,11 @@ std::vector<std::pair<std::string, std::string>> pair_set_args(const std::vector
 // Every key, dotted ("TRAIN.SCALES"), in printing order.
 std::vector<std::string> config_keys();
 
+// Like config.py's get_output_dir: ROOT_DIR/output/EXP_DIR/<imdb_name>[/<net_name>][/attr], made
+// absolute and created if missing.
+std::string get_output_dir(const Config& cfg, const std::string& imdb_name, const std::string& net_name = "",
+                           bool attributes = false);
+
 // The effective config as YAML (TRAIN and TEST as nested maps); load_config of it gives cfg back.
 std::string to_yaml(const Config& cfg);
 
