@@ -6,6 +6,8 @@
 //   CLI11_PARSE(app, argc, argv);
 //   const bua::Config cfg = config_flags.load();   // throws bua::Error on a bad file, key or value
 //   std::cout << bua::to_yaml(cfg);
+//
+// --set takes every word up to the next option, so positional arguments go before it (or after "--").
 #pragma once
 #include <CLI/CLI.hpp>
 
@@ -21,10 +23,15 @@ class ConfigFlags {
   explicit ConfigFlags(CLI::App& app) {
     app.add_option("--cfg", cfg_files_, "config file (yml) to merge over the defaults; repeatable, applied in order")
         ->type_name("FILE")
+        ->expected(1)  // one file per --cfg: a positional argument after it is not taken for a file
+        ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--set", set_words_, "config keys to set after the files: KEY VALUE [KEY VALUE ...]")
         ->type_name("KEY VALUE")
-        ->allow_extra_args()
+        // A finite bound lets the option take many words without allow_extra_args, which would make
+        // CLI11 split a "[480, 600]" value into items.
+        ->expected(1, 1 << 16)
+        ->allow_extra_args(false)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   }
 
