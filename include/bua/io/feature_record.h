@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "bua/io/npz.h"
+
 namespace bua {
 
 struct FeatureRecord {
@@ -31,5 +33,20 @@ struct FeatureRecord {
   bool operator==(const FeatureRecord& other) const;
   bool operator!=(const FeatureRecord& other) const { return !(*this == other); }
 };
+
+// One image per .npz, loadable with np.load(allow_pickle=False). Members: x [N, D] float32 (the features),
+// bbox [N, 4] float32, num_bbox, image_h, image_w (int64 scalars), and objects_id [N] int64,
+// objects_conf [N] float32, attrs_id [N] int64, attrs_conf [N] float32 when the record has them.
+// The image id is the file name: <dir>/<image_id>.npz.
+NpzArchive to_npz(const FeatureRecord& record);
+// Reads those members (x and bbox may be float64; other members, such as a pickled `info`, are ignored).
+FeatureRecord from_npz(const NpzArchive& archive, const std::string& image_id);
+void write_feature_npz(const std::string& path, const FeatureRecord& record);
+FeatureRecord read_feature_npz(const std::string& path);  // image id: the file name without ".npz"
+
+// <dir>/<image_id>.npz; throws when the id cannot be a file name (empty, '/', "." or "..").
+std::string feature_npz_path(const std::string& dir, const std::string& image_id);
+// The .npz files of a folder, sorted by name.
+std::vector<std::string> list_feature_npz(const std::string& dir);
 
 }  // namespace bua
