@@ -16,10 +16,13 @@ struct ArchKey {
   FieldPtr (*member)(ArchConfig& arch);
 };
 
+// clang-format off
 #define BUA_ARCH_KEY(name) {#name, [](ArchConfig& a) -> FieldPtr { return &a.name; }}
+// clang-format on
 
 // The one table of architecture keys: reading, the required-key check and printing all follow it.
 const std::vector<ArchKey>& arch_key_table() {
+  // clang-format off
   static const std::vector<ArchKey> table = {
       BUA_ARCH_KEY(name),
       BUA_ARCH_KEY(blocks_per_stage),
@@ -40,6 +43,7 @@ const std::vector<ArchKey>& arch_key_table() {
       BUA_ARCH_KEY(has_attributes),
       BUA_ARCH_KEY(bn_eps),
   };
+  // clang-format on
   return table;
 }
 
@@ -68,7 +72,9 @@ void require_stages(const std::vector<int>& v, const std::string& source, const 
 
 void require_positive_list(const std::vector<double>& v, const std::string& source, const char* key) {
   require(!v.empty(), source, std::string(key) + " must not be empty");
-  for (double x : v) require(x > 0, source, std::string(key) + " must be positive, got " + config_detail::format_double(x));
+  for (double x : v) {
+    require(x > 0, source, std::string(key) + " must be positive, got " + config_detail::format_double(x));
+  }
 }
 
 }  // namespace
@@ -87,9 +93,11 @@ void validate_arch(const ArchConfig& a, const std::string& source) {
   require_positive(a.feat_stride, source, "feat_stride");
   require_positive(a.roi_pool_size, source, "roi_pool_size");
   require(a.num_classes >= 2, source,
-          "num_classes counts the background class too and must be at least 2, got " + std::to_string(a.num_classes));
+          "num_classes counts the background class too and must be at least 2, got " +
+              std::to_string(a.num_classes));
   require(a.num_attributes >= 2, source,
-          "num_attributes counts 'no attribute' too and must be at least 2, got " + std::to_string(a.num_attributes));
+          "num_attributes counts 'no attribute' too and must be at least 2, got " +
+              std::to_string(a.num_attributes));
   require_positive(a.attr_embed_dim, source, "attr_embed_dim");
   require_positive(a.attr_hidden, source, "attr_hidden");
   require(a.bn_eps > 0, source, "bn_eps must be positive, got " + config_detail::format_double(a.bn_eps));

@@ -32,14 +32,16 @@ void merge_map(Config& cfg, const YAML::Node& map, const std::string& prefix, co
     const YAML::Node& name = it->first;
     const YAML::Node& value = it->second;
     const std::string where = location(source, name.Mark());
-    if (!name.IsScalar()) fail(where, "config keys must be names, got a " + std::string(name.IsMap() ? "map" : "list"));
+    if (!name.IsScalar())
+      fail(where, "config keys must be names, got a " + std::string(name.IsMap() ? "map" : "list"));
     const std::string key = prefix + name.Scalar();
     if (!seen.insert(key).second) fail(where, "duplicate config key " + key);
     if (const ConfigKey* row = config_detail::find_config_key(key)) {
       config_detail::read_field(value, row->member(cfg), context_for(*row, source, true), name.Mark());
     } else if (config_detail::is_config_section(key)) {
       if (!value.IsMap()) {
-        fail(where, "config key " + key + " is a section: expected a map of its keys, got " + (value.IsNull() ? std::string("nothing") : std::string("a value")));
+        fail(where, "config key " + key + " is a section: expected a map of its keys, got " +
+                        (value.IsNull() ? std::string("nothing") : std::string("a value")));
       }
       merge_map(cfg, value, key + ".", source);
     } else {

@@ -2,8 +2,10 @@
 
 namespace bua::config_detail {
 
+// clang-format off
 #define BUA_CFG_KEY(path) {#path, [](Config& c) -> FieldPtr { return &c.path; }}
 #define BUA_CFG_LIST(path, len) {#path, [](Config& c) -> FieldPtr { return &c.path; }, len}
+// clang-format on
 
 const std::vector<ConfigKey>& config_key_table() {
   static const std::vector<ConfigKey> table = {

@@ -12,10 +12,10 @@
 namespace bua::config_detail {
 
 struct ConfigKey {
-  const char* key;                 // dotted: "TRAIN.SCALES", or a top-level name: "RNG_SEED"
+  const char* key;  // dotted: "TRAIN.SCALES", or a top-level name: "RNG_SEED"
   FieldPtr (*member)(Config& cfg);
-  std::size_t fixed_len = 0;       // lists that must have exactly this many items (0: any)
-  bool allow_nested = false;       // accepts config.py's nested array form ([[[b, g, r]]])
+  std::size_t fixed_len = 0;  // lists that must have exactly this many items (0: any)
+  bool allow_nested = false;  // accepts config.py's nested array form ([[[b, g, r]]])
 };
 
 const std::vector<ConfigKey>& config_key_table();

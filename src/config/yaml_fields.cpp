@@ -11,12 +11,16 @@ namespace {
 
 std::string describe(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Null: return "nothing (null)";
-    case YAML::NodeType::Sequence: return "a list";
-    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Null:
+      return "nothing (null)";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
     case YAML::NodeType::Scalar:
       return node.Tag() == "!" ? "the quoted string '" + node.Scalar() + "'" : "'" + node.Scalar() + "'";
-    default: return "an undefined value";
+    default:
+      return "an undefined value";
   }
 }
 
@@ -42,7 +46,8 @@ const char* scalar_name(const double*) { return "number"; }
 const char* scalar_name(const std::string*) { return "string"; }
 
 [[noreturn]] void type_error(const YAML::Node& node, const FieldContext& ctx, const YAML::Mark& fallback,
-                             const std::string& key, const std::string& expected, const std::string& hint = "") {
+                             const std::string& key, const std::string& expected,
+                             const std::string& hint = "") {
   const YAML::Mark mark = node.IsNull() || node.Mark().is_null() ? fallback : node.Mark();
   fail(location(ctx.source, mark, ctx.has_lines),
        "config key " + key + ": expected " + expected + ", got " + describe(node) + hint);
@@ -75,9 +80,9 @@ void read_list(YAML::Node node, std::vector<T>* field, const FieldContext& ctx, 
     values.push_back(v);
   }
   if (ctx.fixed_len != 0 && values.size() != ctx.fixed_len) {
-    fail(location(ctx.source, node.Mark(), ctx.has_lines), "config key " + ctx.key + ": expected " +
-                                                std::to_string(ctx.fixed_len) + " items, got " +
-                                                std::to_string(values.size()));
+    fail(location(ctx.source, node.Mark(), ctx.has_lines),
+         "config key " + ctx.key + ": expected " + std::to_string(ctx.fixed_len) + " items, got " +
+             std::to_string(values.size()));
   }
   *field = std::move(values);
 }

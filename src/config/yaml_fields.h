@@ -16,11 +16,11 @@ using FieldPtr = std::variant<bool*, int*, double*, std::string*, std::vector<in
 
 // Where a value came from, for error messages: "<source>:<line>: <key>: <problem>".
 struct FieldContext {
-  std::string source;     // a file name, "<string>", or "--set"
-  std::string key;        // dotted key
-  std::size_t fixed_len = 0;   // a list must have exactly this many items (0: any)
-  bool allow_nested = false;   // a list may come wrapped in singleton lists ([[[b, g, r]]])
-  bool has_lines = true;       // false for text that is not a file (a --set value): no ":<line>"
+  std::string source;         // a file name, "<string>", or "--set"
+  std::string key;            // dotted key
+  std::size_t fixed_len = 0;  // a list must have exactly this many items (0: any)
+  bool allow_nested = false;  // a list may come wrapped in singleton lists ([[[b, g, r]]])
+  bool has_lines = true;      // false for text that is not a file (a --set value): no ":<line>"
 };
 
 // "<source>:<line>" (1-based line), or just source when the mark is unknown or has_lines is false.

@@ -1,11 +1,10 @@
 // bua::Config: config.py's defaults, yml merging, --set, every error path, and printing round trips.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
@@ -20,7 +19,8 @@ using bua::Config;
 namespace {
 
 const std::string kExperimentCfg =
-    (fs::path(BUA_TEST_DATA) / ".." / ".." / "experiments" / "cfgs" / "faster_rcnn_end2end_resnet.yml").string();
+    (fs::path(BUA_TEST_DATA) / ".." / ".." / "experiments" / "cfgs" / "faster_rcnn_end2end_resnet.yml")
+        .string();
 
 // A fresh directory per test for the yml files it writes.
 class ConfigTest : public ::testing::Test {
@@ -53,8 +53,9 @@ std::string error_of(F&& f) {
   return "";
 }
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) << "'" << (haystack) << "' lacks '" << (needle) << "'"
+#define EXPECT_CONTAINS(haystack, needle)                          \
+  EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
+      << "'" << (haystack) << "' lacks '" << (needle) << "'"
 
 }  // namespace
 
@@ -183,11 +184,11 @@ TEST_F(ConfigTest, EmptyFileChangesNothing) {
 TEST_F(ConfigTest, YamlTypesAccepted) {
   const std::string a = write("types.yml",
                               "USE_GPU_NMS: false\n"
-                              "DEDUP_BOXES: 1\n"             // an int for a double
+                              "DEDUP_BOXES: 1\n"  // an int for a double
                               "EPS: 1.0e-10\n"
                               "PIXEL_MEANS: [[[100, 110.5, 120]]]\n"  // config.py's nested array form
                               "TRAIN:\n"
-                              "  USE_FLIPPED: False\n"       // Python spelling, as in the original ymls
+                              "  USE_FLIPPED: False\n"  // Python spelling, as in the original ymls
                               "  SNAPSHOT_INFIX: ''\n"
                               "  PROPOSAL_METHOD: gt\n"
                               "  RPN_POSITIVE_WEIGHT: -0.5\n");
@@ -274,11 +275,14 @@ TEST_F(ConfigTest, QuotedNumberIsAString) {
 
 TEST_F(ConfigTest, FloatForIntAndIntForBool) {
   const std::string a = write("float_int.yml", "TEST:\n  SOFT_NMS: 1.5\n");
-  EXPECT_CONTAINS(error_of([&] { bua::load_config({a}, {}); }), a + ":2: config key TEST.SOFT_NMS: expected int");
+  EXPECT_CONTAINS(error_of([&] { bua::load_config({a}, {}); }),
+                  a + ":2: config key TEST.SOFT_NMS: expected int");
   const std::string b = write("int_bool.yml", "\n\nUSE_GPU_NMS: 1\n");
-  EXPECT_CONTAINS(error_of([&] { bua::load_config({b}, {}); }), b + ":3: config key USE_GPU_NMS: expected bool");
+  EXPECT_CONTAINS(error_of([&] { bua::load_config({b}, {}); }),
+                  b + ":3: config key USE_GPU_NMS: expected bool");
   const std::string c = write("str_double.yml", "TEST:\n  NMS: high\n");
-  EXPECT_CONTAINS(error_of([&] { bua::load_config({c}, {}); }), c + ":2: config key TEST.NMS: expected number");
+  EXPECT_CONTAINS(error_of([&] { bua::load_config({c}, {}); }),
+                  c + ":2: config key TEST.NMS: expected number");
 }
 
 TEST_F(ConfigTest, ScalarForListIsAnError) {
@@ -359,7 +363,8 @@ TEST_F(ConfigTest, MissingFile) {
 
 TEST_F(ConfigTest, FailedMergeLeavesConfigUnchanged) {
   Config c;
-  const std::string msg = error_of([&] { bua::merge_config_yaml(c, "RNG_SEED: 9\nTRAIN: {MAX_SIZE: x}\n", "<inline>"); });
+  const std::string msg =
+      error_of([&] { bua::merge_config_yaml(c, "RNG_SEED: 9\nTRAIN: {MAX_SIZE: x}\n", "<inline>"); });
   EXPECT_CONTAINS(msg, "<inline>:2:");
   EXPECT_EQ(c.RNG_SEED, 3);
   EXPECT_CONTAINS(error_of([&] { bua::set_config_value(c, "TRAIN.SCALES", "[1, x]"); }), "TRAIN.SCALES[1]");
@@ -459,8 +464,10 @@ TEST_F(ConfigTest, CliFlags) {
   app.add_option("--image", image);
   std::string positional;
   app.add_option("positional", positional);
-  std::vector<std::string> args = {"tool", "--cfg", a, "--set", "TEST.SCALES", "[480, 600]", "TRAIN.RPN_POSITIVE_WEIGHT",
-                                   "-0.5", "--image", "x.jpg", "--set", "TRAIN.USE_FLIPPED", "false", "--cfg", b, "pos"};
+  std::vector<std::string> args = {
+      "tool", "--cfg",   a,       "--set", "TEST.SCALES",       "[480, 600]", "TRAIN.RPN_POSITIVE_WEIGHT",
+      "-0.5", "--image", "x.jpg", "--set", "TRAIN.USE_FLIPPED", "false",      "--cfg",
+      b,      "pos"};
   std::vector<char*> argv;
   for (std::string& s : args) argv.push_back(s.data());
   app.parse(static_cast<int>(argv.size()), argv.data());

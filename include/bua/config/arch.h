@@ -8,10 +8,10 @@ namespace bua {
 
 struct ArchConfig {
   std::string name = "resnet101_vg";
-  std::vector<int> blocks_per_stage{3, 4, 23, 3};       // res2..res5
-  int stem_channels = 64;                                // conv1
+  std::vector<int> blocks_per_stage{3, 4, 23, 3};           // res2..res5
+  int stem_channels = 64;                                   // conv1
   std::vector<int> bottleneck_channels{64, 128, 256, 512};  // branch2a/2b width per stage
-  std::vector<int> out_channels{256, 512, 1024, 2048};   // block output per stage
+  std::vector<int> out_channels{256, 512, 1024, 2048};      // block output per stage
   int res5_dilation = 2;  // res5 keeps stride 16 and dilates its 3x3 convs instead
   int rpn_channels = 512;
   std::vector<double> anchor_scales{4, 8, 16, 32};
@@ -19,10 +19,10 @@ struct ArchConfig {
   int anchor_base_size = 16;
   int feat_stride = 16;  // image pixels per feature cell of res4 (the RPN's and ROI pool's input)
   int roi_pool_size = 14;
-  int num_classes = 1601;     // including background (class 0)
-  int num_attributes = 401;   // including "no attribute" (0)
-  int attr_embed_dim = 256;   // cls_embedding outputs
-  int attr_hidden = 512;      // fc_attr outputs
+  int num_classes = 1601;    // including background (class 0)
+  int num_attributes = 401;  // including "no attribute" (0)
+  int attr_embed_dim = 256;  // cls_embedding outputs
+  int attr_hidden = 512;     // fc_attr outputs
   bool has_attributes = true;
   double bn_eps = 1e-5;
 

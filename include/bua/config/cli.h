@@ -10,7 +10,6 @@
 // --set takes every word up to the next option, so positional arguments go before it (or after "--").
 #pragma once
 #include <CLI/CLI.hpp>
-
 #include <string>
 #include <vector>
 
@@ -21,7 +20,8 @@ namespace bua {
 class ConfigFlags {
  public:
   explicit ConfigFlags(CLI::App& app) {
-    app.add_option("--cfg", cfg_files_, "config file (yml) to merge over the defaults; repeatable, applied in order")
+    app.add_option("--cfg", cfg_files_,
+                   "config file (yml) to merge over the defaults; repeatable, applied in order")
         ->type_name("FILE")
         ->expected(1)  // one file per --cfg: a positional argument after it is not taken for a file
         ->allow_extra_args(false)
