@@ -129,7 +129,9 @@ DetectionTable parse_task(const json& task, const std::string& task_name, const 
   std::unordered_map<std::string, size_t> index;
   for (size_t c = 1; c < names.size(); ++c) index.emplace(names[c], c);
 
-  DetectionTable table = make_detection_table(names.size(), gt.images.size());
+  // Rows stay empty for classes the file does not list: a full table of 1600 x 5000 empty lists alone
+  // would take ~190 MB.
+  DetectionTable table(names.size());
   for (auto cls = task.begin(); cls != task.end(); ++cls) {
     const std::string cpath = task_name + "." + cls.key();
     auto found = index.find(cls.key());
@@ -141,7 +143,9 @@ DetectionTable parse_task(const json& task, const std::string& task_name, const 
       auto pos = position.find(id);
       if (pos == position.end()) fail(source, ipath + ": image " + im.key() + " is not in the ground truth");
       if (!im->is_array()) fail(source, ipath + ": expected an array of [x1, y1, x2, y2, score]");
-      auto& out = table[found->second][pos->second];
+      auto& row = table[found->second];
+      if (row.empty()) row.resize(gt.images.size());
+      auto& out = row[pos->second];
       for (size_t k = 0; k < im->size(); ++k) {
         const json& d = (*im)[k];
         bool ok = d.is_array() && d.size() == 5;
