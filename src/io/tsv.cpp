@@ -213,6 +213,12 @@ bool TsvReader::next_fields(std::vector<std::string_view>& fields) {
 bool TsvReader::next(FeatureRecord& r) {
   std::vector<std::string_view> f;
   if (!next_fields(f)) return false;
+  decode(f, r);
+  return true;
+}
+
+void TsvReader::decode(const std::vector<std::string_view>& f, FeatureRecord& r) const {
+  if (!layout_ || f.size() != field_count(*layout_)) fail(where(), "decode() without a row from next_fields()");
   std::string at = where();
   const Columns& c = columns(*layout_);
   r = FeatureRecord();
@@ -231,7 +237,6 @@ bool TsvReader::next(FeatureRecord& r) {
     r.attrs_conf = decode_array<float>(f[c.attrs_conf], in_image, "attrs_conf", "float32");
   }
   r.validate(at);
-  return true;
 }
 
 std::vector<std::string> read_tsv_ids(const std::string& path) {

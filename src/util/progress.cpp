@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <exception>
 
 #include "bua/util/log.h"
 
@@ -32,13 +33,26 @@ std::string format_rate(double r) {
 }
 
 Progress::Progress(std::string label, int64_t total, std::string unit, ProgressOptions options)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), options_(std::move(options)) {
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      options_(std::move(options)),
+      uncaught_at_start_(std::uncaught_exceptions()) {
   terminal_ = options_.terminal.value_or(log_is_terminal());
   start_ = now();
   last_report_ = start_;
 }
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  if (std::uncaught_exceptions() > uncaught_at_start_) {
+    // The work failed: its error will be printed, a "done" line would mislead.
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (terminal_ && reported_ && !finished_) set_status_line("");
+    finished_ = true;
+    return;
+  }
+  finish();
+}
 
 double Progress::now() const {
   if (options_.clock) return options_.clock();
@@ -93,6 +107,7 @@ void Progress::maybe_report_locked() {
   double interval = terminal_ ? options_.tty_interval_s : options_.plain_interval_s;
   if (t - last_report_ < interval) return;
   last_report_ = t;
+  reported_ = true;
   if (terminal_) set_status_line(status_locked(t - start_));
   else log_info(status_locked(t - start_));
 }
@@ -101,6 +116,7 @@ void Progress::finish() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) return;
   finished_ = true;
+  if (!reported_) return;
   double elapsed = now() - start_;
   if (terminal_) set_status_line("");
   std::string s = label_ + ": " + std::to_string(done_);

@@ -139,3 +139,26 @@ TEST(Log, LevelsAndTimestamps) {
   EXPECT_EQ(text[4], '-');
   EXPECT_EQ(text[13], ':');
 }
+
+TEST(Progress, QuickOrFailedWorkPrintsNoClosingLine) {
+  LogCapture log(false);
+  FakeClock clock;
+  bua::ProgressOptions opt;
+  opt.clock = clock.fn();
+  opt.plain_interval_s = 10;
+  {
+    bua::Progress quick("quick", 4, "rows", opt);
+    clock.t += 1;
+    quick.add(4);
+  }
+  EXPECT_EQ(log.text(), "");
+  try {
+    bua::Progress failing("failing", 100, "rows", opt);
+    clock.t += 11;
+    failing.add(50);  // reported once
+    throw std::runtime_error("bad row");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_EQ(log.count("failing: "), 1u) << log.text();
+  EXPECT_EQ(log.text().find("failing: 50/100 rows in"), std::string::npos);
+}

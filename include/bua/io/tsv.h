@@ -72,6 +72,8 @@ class TsvReader {
   // Reads the next row without decoding it: its line (no line end) split at tabs. The views stay valid
   // until the next call. Checks only the field count.
   bool next_fields(std::vector<std::string_view>& fields);
+  // Decodes the fields of the row next_fields just returned (lets a caller look at the id first).
+  void decode(const std::vector<std::string_view>& fields, FeatureRecord& record) const;
 
   std::optional<TsvLayout> layout() const { return layout_; }  // known once a row was read
   int64_t line_number() const { return line_number_; }          // of the last row returned

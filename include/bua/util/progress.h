@@ -21,7 +21,7 @@ class Progress {
  public:
   // `total` < 0 means unknown; `unit` names what is counted ("images", "rows").
   Progress(std::string label, int64_t total = -1, std::string unit = "items", ProgressOptions options = {});
-  ~Progress();  // finish()es
+  ~Progress();  // finish()es, unless an exception is unwinding (then only the status line is erased)
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
@@ -29,7 +29,8 @@ class Progress {
   // Sets the count. `fraction` in [0, 1], when given, is the share of the work done (e.g. bytes read of a
   // file whose row count is unknown) and drives the percentage and ETA instead of count/total.
   void set(int64_t done, double fraction = -1.0);
-  // Prints the closing line ("label: 5000 rows in 40s, 125 rows/s"); later calls do nothing.
+  // Prints the closing line ("label: 5000 rows in 40s, 125 rows/s") if the work took long enough to
+  // report progress at all (a quick job stays silent); later calls do nothing.
   void finish();
 
   int64_t done() const;
@@ -51,6 +52,8 @@ class Progress {
   int64_t done_ = 0;
   double fraction_ = -1.0;
   bool finished_ = false;
+  bool reported_ = false;   // a progress line was printed
+  int uncaught_at_start_;   // std::uncaught_exceptions() when constructed
 };
 
 // "0.4s", "12s", "3m05s", "2h07m", "3d04h".
