@@ -58,10 +58,14 @@ int main(int argc, char** argv) {
     }
 
     bua::FeatureSummary s = bua::validate_features(file, !quiet);
+    if (s.rows == 0) {
+      std::printf("%s: no rows\n", file.c_str());
+      return 0;
+    }
     std::printf("%s: valid, %s\n", file.c_str(),
                 s.format == "npz" ? "folder of .npz files" : (s.format + " layout").c_str());
     std::printf("rows: %lld\n", static_cast<long long>(s.rows));
-    if (s.rows > 0) {
+    {
       std::printf("boxes per image: min %lld, mean %.2f, max %lld\n", static_cast<long long>(s.min_boxes), s.mean_boxes,
                   static_cast<long long>(s.max_boxes));
       std::printf("feature dim: %lld\n", static_cast<long long>(s.feature_dim));

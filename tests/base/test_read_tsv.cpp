@@ -179,6 +179,17 @@ TEST_F(ReadTsvTool, MergesPerGpuFilesDroppingRepeats) {
   EXPECT_FALSE(fs::exists(tmp_.file("mixed.tsv")));
 }
 
+TEST_F(ReadTsvTool, EmptyInputs) {
+  bua::write_file_atomic(tmp_.file("empty.tsv"), "");
+  CommandResult r = run(shell_quote(tmp_.file("empty.tsv")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("empty.tsv: no rows"), std::string::npos) << r.output;
+  fs::create_directories(tmp_.file("no_npz"));
+  r = run(shell_quote(tmp_.file("no_npz")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("no_npz: no rows"), std::string::npos) << r.output;
+}
+
 TEST_F(ReadTsvTool, UsageErrors) {
   EXPECT_NE(run("").exit_code, 0);
   EXPECT_NE(run(shell_quote(tmp_.file("missing.tsv"))).exit_code, 0);
