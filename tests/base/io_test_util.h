@@ -1,6 +1,7 @@
 // Helpers shared by the io tests: a scratch directory, and python3 + numpy to check our files the way
 // downstream users read them.
 #pragma once
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
