@@ -127,8 +127,10 @@ std::vector<int64_t> numpy_argsort(const std::vector<double>& v) {
         int64_t i = lo, j = hi - 1;
         std::swap(idx[mid], idx[j]);
         for (;;) {
-          do ++i; while (less(value(i), pivot));
-          do --j; while (less(pivot, value(j)));
+          do ++i;
+          while (less(value(i), pivot));
+          do --j;
+          while (less(pivot, value(j)));
           if (i >= j) break;
           std::swap(idx[i], idx[j]);
         }

@@ -15,20 +15,16 @@ using nlohmann::json;
 
 // Where a field sits, for messages: "images[3].boxes[2]".
 std::string item(const std::string& path, size_t i) { return path + "[" + std::to_string(i) + "]"; }
-std::string member(const std::string& path, const std::string& key) {
-  return path.empty() ? key : path + "." + key;
-}
+std::string member(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
 
-const json& require(const json& obj, const std::string& key, const std::string& path,
-                    const std::string& source) {
+const json& require(const json& obj, const std::string& key, const std::string& path, const std::string& source) {
   if (!obj.is_object()) fail(source, (path.empty() ? "top level" : path) + ": expected a JSON object");
   auto it = obj.find(key);
   if (it == obj.end()) fail(source, member(path, key) + ": missing");
   return *it;
 }
 
-const json& require_array(const json& obj, const std::string& key, const std::string& path,
-                          const std::string& source) {
+const json& require_array(const json& obj, const std::string& key, const std::string& path, const std::string& source) {
   const json& v = require(obj, key, path, source);
   if (!v.is_array()) fail(source, member(path, key) + ": expected an array");
   return v;
@@ -42,8 +38,8 @@ int64_t as_integer(const json& v, const std::string& path, const std::string& so
 int as_int_in(const json& v, int64_t lo, int64_t hi, const std::string& path, const std::string& source) {
   int64_t x = as_integer(v, path, source);
   if (x < lo || x > hi) {
-    fail(source, path + ": " + std::to_string(x) + " is out of range [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
+    fail(source,
+         path + ": " + std::to_string(x) + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   }
   return static_cast<int>(x);
 }
@@ -59,8 +55,7 @@ std::vector<std::string> parse_names(const json& doc, const std::string& key, co
   return names;
 }
 
-VgGtImage parse_image(const json& im, const std::string& path, const VgGroundTruth& gt,
-                      const std::string& source) {
+VgGtImage parse_image(const json& im, const std::string& path, const VgGroundTruth& gt, const std::string& source) {
   VgGtImage out;
   out.image_id = as_integer(require(im, "image_id", path, source), member(path, "image_id"), source);
   out.width = as_int_in(require(im, "width", path, source), 0, INT32_MAX, member(path, "width"), source);
@@ -151,8 +146,8 @@ DetectionTable parse_task(const json& task, const std::string& task_name, const 
         bool ok = d.is_array() && d.size() == 5;
         for (size_t j = 0; ok && j < 5; ++j) ok = d[j].is_number();
         if (!ok) fail(source, item(ipath, k) + ": expected [x1, y1, x2, y2, score] (5 numbers)");
-        out.push_back({d[0].get<double>(), d[1].get<double>(), d[2].get<double>(), d[3].get<double>(),
-                       d[4].get<double>()});
+        out.push_back(
+            {d[0].get<double>(), d[1].get<double>(), d[2].get<double>(), d[3].get<double>(), d[4].get<double>()});
       }
     }
   }
@@ -162,8 +157,8 @@ DetectionTable parse_task(const json& task, const std::string& task_name, const 
 json task_to_json(const DetectionTable& table, const std::vector<std::string>& names, const VgGroundTruth& gt,
                   const std::string& task_name) {
   if (table.size() != names.size()) {
-    fail(task_name + " detections", std::to_string(table.size()) + " rows for " +
-                                        std::to_string(names.size()) + " names");
+    fail(task_name + " detections",
+         std::to_string(table.size()) + " rows for " + std::to_string(names.size()) + " names");
   }
   json out = json::object();
   for (size_t c = 1; c < table.size(); ++c) {
@@ -248,7 +243,8 @@ VgDetections parse_vg_detections(const json& doc, const VgGroundTruth& gt, const
   std::unordered_map<int64_t, size_t> position;
   for (size_t i = 0; i < gt.images.size(); ++i) position.emplace(gt.images[i].image_id, i);
   VgDetections dets;
-  if (doc.contains("objects")) dets.objects = parse_task(doc.at("objects"), "objects", gt.classes, gt, position, source);
+  if (doc.contains("objects"))
+    dets.objects = parse_task(doc.at("objects"), "objects", gt.classes, gt, position, source);
   if (doc.contains("attributes")) {
     dets.attributes = parse_task(doc.at("attributes"), "attributes", gt.attributes, gt, position, source);
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "bua/eval/numpy_compat.h"
@@ -41,8 +42,10 @@ double best_f_score_threshold(const PrCurve& curve) {
   for (size_t k = 0; k < curve.scores.size(); ++k) {
     const double p = curve.precision[k], r = curve.recall[k];
     double f = (p * r) / (p + r);
-    if (std::isnan(f)) f = 0.0;
-    else if (std::isinf(f)) f = f > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
+    if (std::isnan(f))
+      f = 0.0;
+    else if (std::isinf(f))
+      f = f > 0 ? std::numeric_limits<double>::max() : -std::numeric_limits<double>::max();
     if (k == 0 || f > best) {
       best = f;
       best_at = k;
@@ -69,8 +72,7 @@ void check_table_shape(const VgGroundTruth& gt, const DetectionTable& table, Eva
 
 const char* eval_task_name(EvalTask task) { return task == EvalTask::kObjects ? "objects" : "attributes"; }
 
-TaskEval evaluate_vg(const VgGroundTruth& gt, const DetectionTable& table, EvalTask task,
-                     const EvalOptions& options) {
+TaskEval evaluate_vg(const VgGroundTruth& gt, const DetectionTable& table, EvalTask task, const EvalOptions& options) {
   validate_vg_ground_truth(gt, "ground truth");
   check_table_shape(gt, table, task);
   const auto& names = task == EvalTask::kObjects ? gt.classes : gt.attributes;
@@ -78,6 +80,7 @@ TaskEval evaluate_vg(const VgGroundTruth& gt, const DetectionTable& table, EvalT
   TaskEval result;
   result.task = task;
   std::vector<double> aps, nposs, thresholds;
+  bool any_computed = false;  // a class has an argmax-F threshold (even one reading 0.000)
   for (size_t c = 1; c < names.size(); ++c) {
     ClassEval ce;
     ce.index = static_cast<int>(c);
@@ -99,7 +102,10 @@ TaskEval evaluate_vg(const VgGroundTruth& gt, const DetectionTable& table, EvalT
     if (ce.npos > 0 && !dets.empty()) {
       PrCurve curve = voc_pr_curve(boxes, dets, ce.npos, options.iou_threshold);
       ce.ap = voc_ap(curve.recall, curve.precision);
-      if (ce.npos > 1) threshold = best_f_score_threshold(curve);
+      if (ce.npos > 1) {
+        threshold = best_f_score_threshold(curve);
+        any_computed = true;
+      }
       ce.recall = std::move(curve.recall);
       ce.precision = std::move(curve.precision);
       ce.scores = std::move(curve.scores);
@@ -116,8 +122,12 @@ TaskEval evaluate_vg(const VgGroundTruth& gt, const DetectionTable& table, EvalT
     if (t != 0) nonzero.push_back(t);
   }
   result.mean_threshold = numpy_mean(nonzero);
+  // The original collects the thresholds in a list holding the int 0 for a class without one. When no
+  // class has one, np.array makes that list int64, and the NaN mean stored into it becomes what x86
+  // turns a NaN into as int64: INT64_MIN. Those are the thresholds it writes then.
+  const double replacement = any_computed ? result.mean_threshold : static_cast<double>(INT64_MIN);
   for (size_t k = 0; k < thresholds.size(); ++k) {
-    result.per_class[k].threshold = thresholds[k] == 0 ? result.mean_threshold : thresholds[k];
+    result.per_class[k].threshold = thresholds[k] == 0 ? replacement : thresholds[k];
   }
 
   result.mean_ap = numpy_mean(aps);

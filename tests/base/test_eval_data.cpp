@@ -104,15 +104,19 @@ TEST(VgEvalData, MalformedGroundTruth) {
     return j;
   };
   const std::string src = "gt.json";
-  expect_error([&] { parse_vg_ground_truth(with([](json& j) { j.erase("images"); }), src); }, {src, "images", "missing"});
+  expect_error([&] { parse_vg_ground_truth(with([](json& j) { j.erase("images"); }), src); },
+               {src, "images", "missing"});
   expect_error([&] { parse_vg_ground_truth(with([](json& j) { j.erase("attributes"); }), src); },
                {"attributes", "missing"});
   expect_error([&] { parse_vg_ground_truth(with([](json& j) { j["classes"] = json::array(); }), src); },
                {"classes", "empty"});
   expect_error([&] { parse_vg_ground_truth(with([](json& j) { j["images"][0].erase("height"); }), src); },
                {"images[0].height", "missing"});
-  expect_error([&] { parse_vg_ground_truth(with([](json& j) { j["images"][0]["boxes"][1] = {1, 2, 3}; }), src); },
-               {"images[0].boxes[1]"});
+  expect_error(
+      [&] {
+        parse_vg_ground_truth(with([](json& j) { j["images"][0]["boxes"][1] = {1, 2, 3}; }), src);
+      },
+      {"images[0].boxes[1]"});
   expect_error([&] { parse_vg_ground_truth(with([](json& j) { j["images"][0]["boxes"][0][2] = 10.5; }), src); },
                {"images[0].boxes[0][2]", "integer"});
   expect_error([&] { parse_vg_ground_truth(with([](json& j) { j["images"][0]["boxes"][0][0] = -1; }), src); },

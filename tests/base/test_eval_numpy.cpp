@@ -33,7 +33,7 @@ TEST(NumpyArgsort, TiesFollowNumpyQuicksort) {
   EXPECT_EQ(numpy_argsort(negated(modular_values(17, 4, 3))),
             (std::vector<int64_t>{1, 5, 9, 13, 2, 14, 6, 10, 3, 7, 15, 11, 0, 8, 4, 12, 16}));
   EXPECT_EQ(numpy_argsort(negated(modular_values(40, 2, 1))),
-            (std::vector<int64_t>{19, 37, 35, 33, 31, 29, 27, 25, 23, 21, 17, 15, 13, 39, 11, 1, 3, 9, 7, 5,
+            (std::vector<int64_t>{19, 37, 35, 33, 31, 29, 27, 25, 23, 21, 17, 15, 13, 39, 11, 1,  3,  9,  7, 5,
                                   14, 36, 2,  34, 32, 4,  30, 28, 26, 12, 24, 8,  22, 20, 38, 18, 10, 16, 6, 0}));
   EXPECT_EQ(numpy_argsort(negated(modular_values(50, 3, 7))),
             (std::vector<int64_t>{17, 32, 38, 29, 26, 23, 41, 20, 14, 44, 11, 35, 5,  8,  2,  47, 37,
@@ -56,11 +56,11 @@ TEST(NumpyArgsort, NanSortsLast) {
 // An input built (McIlroy's adversary against this introsort) to exhaust the depth budget, so the
 // heapsort fallback runs; halved, it has ties inside the heapsorted range. Expected orders from NumPy.
 TEST(NumpyArgsort, HeapsortFallbackMatchesNumpy) {
-  const std::vector<int> adversary{
-      0,  75, 2,  74, 4,  73, 6,  72, 8,  71, 10, 70, 12, 69, 14, 68, 16, 67, 18, 66, 20, 65, 22, 64, 24,
-      27, 99, 97, 98, 96, 95, 94, 93, 92, 91, 90, 89, 88, 87, 86, 85, 84, 83, 82, 81, 80, 79, 78, 77, 1,
-      3,  5,  7,  9,  11, 13, 15, 17, 19, 21, 23, 25, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51,
-      50, 49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 76, 26};
+  const std::vector<int> adversary{0,  75, 2,  74, 4,  73, 6,  72, 8,  71, 10, 70, 12, 69, 14, 68, 16, 67, 18, 66,
+                                   20, 65, 22, 64, 24, 27, 99, 97, 98, 96, 95, 94, 93, 92, 91, 90, 89, 88, 87, 86,
+                                   85, 84, 83, 82, 81, 80, 79, 78, 77, 1,  3,  5,  7,  9,  11, 13, 15, 17, 19, 21,
+                                   23, 25, 63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 48, 47, 46,
+                                   45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28, 76, 26};
   std::vector<double> v, halved;
   for (int x : adversary) {
     v.push_back(x / 10.0);
@@ -86,7 +86,7 @@ TEST(NumpySum, PairwiseLikeNumpy) {
   EXPECT_EQ(numpy_sum(values(8)), 4.2289682539682545);
   EXPECT_EQ(numpy_sum(values(13)), 9.618228993228994);
   EXPECT_EQ(numpy_sum(values(128)), 816.748591338266);
-  EXPECT_EQ(numpy_sum(values(129)), 829.5562249260524);  // a plain loop gives ...523
+  EXPECT_EQ(numpy_sum(values(129)), 829.5562249260524);   // a plain loop gives ...523
   EXPECT_EQ(numpy_sum(values(1000)), 49955.98746786553);  // a plain loop gives ...5496
   EXPECT_TRUE(std::isnan(numpy_mean({})));
   EXPECT_EQ(numpy_mean({1.0, 2.0, 4.0}), 7.0 / 3.0);

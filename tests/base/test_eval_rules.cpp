@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "bua/eval/voc_ap.h"
 #include "bua/eval/vg_evaluator.h"
+#include "bua/eval/voc_ap.h"
 #include "bua/util/error.h"
 
 namespace bua {
@@ -217,7 +217,9 @@ TEST(VgEvalRules, ThresholdReadingZeroIsReplacedByTheMean) {
   EXPECT_EQ(e.per_class[1].threshold, 0.2);
 }
 
-TEST(VgEvalRules, NoThresholdAnywhereGivesNan) {
+// When no class has a threshold of its own, the original's list of thresholds holds only int 0s, NumPy
+// makes it an int64 array, and the NaN mean stored into it reads back as INT64_MIN.
+TEST(VgEvalRules, NoThresholdAnywhereGivesTheInt64Quirk) {
   Case k(2);
   size_t im = k.image(1);
   k.box(im, {0, 0, 9, 9}, 1);
@@ -225,7 +227,24 @@ TEST(VgEvalRules, NoThresholdAnywhereGivesNan) {
   const TaskEval e = k.eval();
   EXPECT_EQ(e.per_class[0].ap, 1.0);
   EXPECT_TRUE(std::isnan(e.mean_threshold));
+  EXPECT_EQ(e.per_class[0].threshold, -9223372036854775808.0);
+}
+
+// With an argmax-F threshold that reads 0.000 the list holds a float, the array is float64, and the
+// classes get the NaN mean.
+TEST(VgEvalRules, OnlyZeroThresholdsGiveNan) {
+  Case k(3);
+  size_t im = k.image(1);
+  k.box(im, {0, 0, 9, 9}, 1);
+  k.box(im, {20, 20, 29, 29}, 1);
+  k.det(im, 1, {0, 0, 9, 9}, 0.0002);
+  k.det(im, 1, {20, 20, 29, 29}, 0.0001);
+  k.box(im, {50, 50, 59, 59}, 2);  // npos 1
+  k.det(im, 2, {50, 50, 59, 59}, 0.9);
+  const TaskEval e = k.eval();
+  EXPECT_TRUE(std::isnan(e.mean_threshold));
   EXPECT_TRUE(std::isnan(e.per_class[0].threshold));
+  EXPECT_TRUE(std::isnan(e.per_class[1].threshold));
 }
 
 TEST(VgEvalRules, DetectionInImageWithoutGtIsFalsePositive) {

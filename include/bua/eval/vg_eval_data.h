@@ -59,8 +59,7 @@ struct VgDetections {
 // message names `source` (the file) and the field.
 VgGroundTruth parse_vg_ground_truth(const nlohmann::json& doc, const std::string& source);
 VgGroundTruth load_vg_ground_truth(const std::string& path);
-VgDetections parse_vg_detections(const nlohmann::json& doc, const VgGroundTruth& gt,
-                                 const std::string& source);
+VgDetections parse_vg_detections(const nlohmann::json& doc, const VgGroundTruth& gt, const std::string& source);
 VgDetections load_vg_detections(const std::string& path, const VgGroundTruth& gt);
 
 // Writing, in the same layout (doubles written so that they read back bit for bit; images without

@@ -40,7 +40,8 @@ struct TaskEval {
   double mean_ap = 0;
   // AP weighted by npos (classes without gt weigh nothing). NaN when no class has gt.
   double weighted_mean_ap = 0;
-  // Mean of the nonzero argmax-F thresholds (NaN when there are none; then every threshold is NaN).
+  // Mean of the nonzero argmax-F thresholds; NaN when there are none. Then the classes' thresholds are
+  // NaN too, or, when no class had an argmax-F threshold at all, -2^63 (the original's int64 quirk).
   double mean_threshold = 0;
 };
 
