@@ -35,7 +35,8 @@ struct VgGroundTruth {
 // `where`.
 void validate_vg_ground_truth(const VgGroundTruth& gt, const std::string& where);
 
-// One scored box, in the image's original pixel coordinates.
+// One scored box in the image's 0-based pixel coordinates, as test_net produces it (the evaluation
+// applies the original's +1 itself, see results_text.h).
 struct EvalDetection {
   double x1 = 0, y1 = 0, x2 = 0, y2 = 0;
   double score = 0;
