@@ -1,0 +1,40 @@
+// From detections to feature records: box selection (or the caller's boxes), the pool5 features of the chosen
+// regions, and their object and attribute predictions (0-based ids without background, as LXMERT reads them).
+#pragma once
+#include <torch/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bua/features/select.h"
+#include "bua/image/image.h"
+#include "bua/io/feature_record.h"
+#include "bua/model/detector.h"
+#include "bua/model/inference.h"
+
+namespace bua {
+
+struct ExtractOptions {
+  SelectionOptions selection;       // --min-boxes / --max-boxes / --conf-thresh, TEST.NMS
+  InferenceOptions inference;       // TEST.RPN_*, dtype
+  std::vector<double> pixel_means{102.9801, 115.9465, 122.7717};
+  int64_t target_size = 600;        // TEST.SCALES[0]
+  int64_t max_size = 1000;          // TEST.MAX_SIZE
+};
+
+// TEST.SCALES[0], TEST.MAX_SIZE, TEST.NMS, TEST.RPN_*, PIXEL_MEANS of a config; box counts as the original
+// defaults (10..100, conf 0.2).
+ExtractOptions extract_options(const Config& cfg);
+
+// One image's record. `keep` selects rows of `d` (all rows when undefined: the given-boxes mode keeps the
+// caller's boxes, in their order).
+FeatureRecord make_feature_record(const std::string& image_id, const ImageDetections& d, const torch::Tensor& keep);
+
+// Runs detection + selection for a batch of prepared images. `given_boxes` (optional) holds one [Ni,4] tensor
+// of image-pixel boxes per image; an undefined tensor in it means "use proposals" for that image.
+std::vector<FeatureRecord> extract_features(Detector& detector, const std::vector<PreparedImage>& images,
+                                            const std::vector<std::string>& ids, const ExtractOptions& options,
+                                            const std::vector<torch::Tensor>& given_boxes = {});
+
+}  // namespace bua

@@ -1,0 +1,40 @@
+// A whole feature-extraction run, the work of the original tools/generate_tsv.py: skip the images already in
+// the output, decode ahead on a thread pool, run the network on batches of images, select boxes, write
+// records, list failures, show progress. One job runs on one device; multi-device runs start one per device.
+#pragma once
+#include <torch/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bua/features/extractor.h"
+#include "bua/features/image_list.h"
+#include "bua/features/sink.h"
+
+namespace bua {
+
+struct FeatureJobOptions {
+  std::string out;                         // TSV file, or the folder of .npz files
+  FeatureFormat format = FeatureFormat::kTsvOriginal;
+  ExtractOptions extract;
+  int64_t batch_images = 4;                // images whose ROIs share one res5/head pass
+  int decode_threads = 2;
+  std::string failures_path;               // default: <out>.failures.txt
+  // Given-boxes mode (--boxes): image id → [N,4] boxes in image pixels; an image without an entry fails.
+  std::map<std::string, torch::Tensor> given_boxes;
+  std::string label = "generate_tsv";      // progress label (the worker's device when several run)
+};
+
+struct FeatureJobSummary {
+  int64_t written = 0, already_done = 0, failed = 0;
+  double seconds = 0;
+};
+
+FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEntry>& entries,
+                                  const FeatureJobOptions& options);
+
+// --boxes FILE: {"image id": [[x1, y1, x2, y2], ...], ...}. Throws bua::Error naming the file and image id.
+std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path);
+
+}  // namespace bua

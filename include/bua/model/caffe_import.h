@@ -1,0 +1,29 @@
+// Maps the layers of a Caffe model (the released bottom-up-attention .caffemodel, or the ImageNet
+// ResNet-101 one) onto our module tree. Caffe layer names are the key: conv1 / bn_conv1 / scale_conv1,
+// res4b22_branch2a / bn4b22_branch2a / scale4b22_branch2a, rpn_conv/3x3, cls_score, cls_embedding, ...
+// Frozen BatchNorm (mean, variance, scale factor) and Scale (gamma, beta) fold into one per-channel affine.
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bua/io/caffe_model.h"
+#include "bua/model/detector.h"
+
+namespace bua {
+
+enum class CaffeImportScope {
+  kFull,   // every parameter of the detector must come from the model, every model blob must be used
+  kTrunk,  // only conv1..res5 (ImageNet initialisation); other detector weights keep their initial values
+};
+
+struct CaffeImportReport {
+  std::vector<std::string> unused_layers;  // model layers with blobs that were not used (kTrunk only)
+};
+
+// Copies the weights of `model` into `detector`. Throws bua::Error naming `source` and listing every missing,
+// extra or mis-shaped layer; the detector is unchanged on error.
+CaffeImportReport import_caffe_weights(Detector& detector, const CaffeModel& model, CaffeImportScope scope,
+                                       const std::string& source);
+
+}  // namespace bua

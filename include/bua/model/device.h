@@ -1,0 +1,18 @@
+// Parsing of the --device / --gpu flags shared by the tools.
+#pragma once
+#include <torch/types.h>
+
+#include <string>
+#include <vector>
+
+namespace bua {
+
+// "cpu", "cuda", "cuda:N" (also a bare "N" for a GPU id). Throws bua::Error when CUDA is asked for but
+// unavailable, or the index is out of range.
+torch::Device parse_device(const std::string& text);
+// "0,1,3" → cuda:0, cuda:1, cuda:3; empty → {}.
+std::vector<torch::Device> parse_gpu_list(const std::string& text);
+// "bf16" | "fp32" (also "float32", "bfloat16").
+torch::ScalarType parse_dtype(const std::string& text);
+
+}  // namespace bua

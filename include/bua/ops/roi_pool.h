@@ -1,0 +1,32 @@
+// Max ROI pooling with the semantics of Caffe's ROIPoolingLayer (caffe/src/caffe/layers/roi_pooling_layer.cpp),
+// which the released model was trained with:
+//  - ROI corners are scaled and rounded to the feature grid; width and height are at least one cell;
+//  - bin (ph, pw) spans rows floor(ph*h/P) .. ceil((ph+1)*h/P) (float32 arithmetic), clipped to the map;
+//  - an empty bin outputs 0; otherwise the maximum, whose position receives the gradient.
+#pragma once
+#include <torch/types.h>
+
+#include <tuple>
+
+namespace bua {
+
+// features [N,C,H,W]; rois [R,5] = (batch index, x1, y1, x2, y2) in input pixels → [R,C,P,P].
+// Differentiable with respect to `features`.
+torch::Tensor roi_pool(const torch::Tensor& features, const torch::Tensor& rois, int64_t pooled_size,
+                       double spatial_scale);
+
+namespace detail {
+// Forward returns the output and the argmax (index h*W+w within the channel, -1 for an empty bin).
+std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cpu(const torch::Tensor& features, const torch::Tensor& rois,
+                                                              int64_t pooled_size, double spatial_scale);
+torch::Tensor roi_pool_backward_cpu(const torch::Tensor& grad, const torch::Tensor& argmax, const torch::Tensor& rois,
+                                    torch::IntArrayRef feature_sizes);
+#ifdef BUA_WITH_CUDA
+std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cuda(const torch::Tensor& features, const torch::Tensor& rois,
+                                                               int64_t pooled_size, double spatial_scale);
+torch::Tensor roi_pool_backward_cuda(const torch::Tensor& grad, const torch::Tensor& argmax, const torch::Tensor& rois,
+                                     torch::IntArrayRef feature_sizes);
+#endif
+}  // namespace detail
+
+}  // namespace bua

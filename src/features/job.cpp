@@ -1,0 +1,148 @@
+#include "bua/features/job.h"
+
+#include <torch/torch.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "bua/features/prefetch.h"
+#include "bua/util/atomic_file.h"
+#include "bua/util/error.h"
+#include "bua/util/log.h"
+#include "bua/util/progress.h"
+
+namespace bua {
+
+std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open boxes file");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(path, "expected an object mapping image ids to lists of [x1, y1, x2, y2]");
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& [id, list] : j.items()) {
+    const std::string where = path + " (image " + id + ")";
+    if (!list.is_array()) fail(where, "expected a list of boxes");
+    std::vector<float> v;
+    for (const auto& b : list) {
+      if (!b.is_array() || b.size() != 4) fail(where, "each box must be [x1, y1, x2, y2]");
+      for (const auto& x : b) {
+        if (!x.is_number()) fail(where, "box coordinates must be numbers");
+        v.push_back(x.get<float>());
+      }
+      const size_t k = v.size() - 4;
+      if (v[k + 2] < v[k] || v[k + 3] < v[k + 1]) fail(where, "a box has x2 < x1 or y2 < y1");
+    }
+    if (v.empty()) fail(where, "no boxes");
+    out[id] = torch::tensor(v).view({-1, 4});
+  }
+  return out;
+}
+
+FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEntry>& entries,
+                                  const FeatureJobOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  auto sink = open_feature_sink(o.format, o.out);
+  FeatureJobSummary summary;
+  std::vector<ImageEntry> todo;
+  for (const auto& e : entries) {
+    if (sink->done_ids().count(e.id)) ++summary.already_done;
+    else todo.push_back(e);
+  }
+  if (summary.already_done > 0)
+    log_info(o.out + ": " + std::to_string(summary.already_done) + " images already done, " +
+             std::to_string(todo.size()) + " to go");
+
+  const std::string failures_path = o.failures_path.empty() ? o.out + ".failures.txt" : o.failures_path;
+  std::vector<std::string> failures;
+  auto failed = [&](const ImageEntry& e, const std::string& why) {
+    log_warn("skipping " + e.path + " (id " + e.id + "): " + why);
+    failures.push_back(e.id + "\t" + e.path + "\t" + why);
+    ++summary.failed;
+  };
+
+  const ExtractOptions& x = o.extract;
+  ImagePrefetcher prefetch(
+      todo.size(),
+      [&](size_t i) { return prepare_image(read_image(todo[i].path), x.pixel_means, x.target_size, x.max_size); },
+      o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
+  Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");
+
+  std::vector<PreparedImage> images;
+  std::vector<std::string> ids;
+  std::vector<torch::Tensor> boxes;
+  std::vector<const ImageEntry*> batch_entries;
+  auto flush = [&] {
+    if (images.empty()) return;
+    std::vector<FeatureRecord> records;
+    try {
+      records = extract_features(detector, images, ids, x, o.given_boxes.empty() ? std::vector<torch::Tensor>{} : boxes);
+    } catch (const std::exception& e) {
+      // One bad image must not sink the batch: retry one by one to find it.
+      for (size_t i = 0; i < images.size(); ++i) {
+        try {
+          auto one = extract_features(detector, {images[i]}, {ids[i]}, x,
+                                      o.given_boxes.empty() ? std::vector<torch::Tensor>{} : std::vector<torch::Tensor>{boxes[i]});
+          records.push_back(std::move(one.at(0)));
+        } catch (const std::exception& e1) {
+          failed(*batch_entries[i], e1.what());
+          records.emplace_back();  // placeholder, skipped below
+        }
+      }
+    }
+    for (size_t i = 0; i < records.size(); ++i) {
+      if (records[i].image_id.empty()) continue;
+      try {
+        sink->write(records[i]);
+        ++summary.written;
+      } catch (const Error& e) {
+        failed(*batch_entries[i], e.what());
+      }
+    }
+    progress.add(static_cast<int64_t>(images.size()));
+    images.clear(), ids.clear(), boxes.clear(), batch_entries.clear();
+  };
+
+  PrefetchedImage item;
+  while (prefetch.next(item)) {
+    const ImageEntry& e = todo[item.index];
+    if (!item.image) {
+      failed(e, item.error);
+      progress.add();
+      continue;
+    }
+    torch::Tensor given;
+    if (!o.given_boxes.empty()) {
+      auto it = o.given_boxes.find(e.id);
+      if (it == o.given_boxes.end()) {
+        failed(e, "no boxes given for this image id");
+        progress.add();
+        continue;
+      }
+      given = it->second;
+    }
+    images.push_back(std::move(*item.image));
+    ids.push_back(e.id);
+    boxes.push_back(given);
+    batch_entries.push_back(&e);
+    if (static_cast<int64_t>(images.size()) >= o.batch_images) flush();
+  }
+  flush();
+  progress.finish();
+  sink->finish();
+  if (!failures.empty()) {
+    std::string text = "# image_id\tpath\treason\n";
+    for (const auto& f : failures) text += f + "\n";
+    write_file_atomic(failures_path, text);
+    log_warn(std::to_string(failures.size()) + " images failed; listed in " + failures_path);
+  }
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace bua
