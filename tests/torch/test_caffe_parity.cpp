@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "bua/config/arch.h"
@@ -14,8 +15,10 @@
 #include "bua/io/caffe_model.h"
 #include "bua/io/npy.h"
 #include "bua/model/caffe_import.h"
+#include "bua/model/checkpoint.h"
 #include "bua/model/detector.h"
 #include "bua/model/inference.h"
+#include "bua/viz/labels.h"
 #include "bua_test_paths.h"
 
 namespace bua {
@@ -140,6 +143,31 @@ TEST_F(CaffeParity, BoxSelectionIsExact) {
     const std::string tag = "sel_" + std::to_string(lo) + "_" + std::to_string(hi);
     EXPECT_TRUE(torch::equal(s.keep, blob(tag + "_keep"))) << tag;
     EXPECT_TRUE(torch::equal(blob("boxes_all").index_select(0, s.keep), blob(tag + "_boxes"))) << tag;
+  }
+}
+
+// The demo notebook's labels of the selected and the given boxes (labels.json).
+TEST_F(CaffeParity, DemoLabels) {
+  std::ifstream in(kDir + "/messi5/labels.json");
+  const auto labels = nlohmann::json::parse(in);
+  const auto classes = read_vocab_file(kDir + "/objects_vocab.txt", "__background__");
+  const auto attributes = read_vocab_file(kDir + "/attributes_vocab.txt", "__no_attribute__");
+  for (const std::string set : {"sel_10_100", "sel_36_36", "sel_2_5", "given"}) {
+    const bool given = set == "given";
+    torch::Tensor cls = blob(given ? "given_cls_prob" : "cls_prob"), attr = blob(given ? "given_attr_prob" : "attr_prob");
+    if (!given) {
+      const auto keep = blob(set + "_keep");
+      cls = cls.index_select(0, keep), attr = attr.index_select(0, keep);
+    }
+    const auto ours = region_labels(cls, attr, classes, attributes, 0.1);
+    ASSERT_EQ(ours.size(), labels[set].size()) << set;
+    for (size_t i = 0; i < ours.size(); ++i) {
+      const auto& want = labels[set][i];
+      EXPECT_EQ(ours[i].object, want["object"].get<int64_t>()) << set << " " << i;
+      EXPECT_EQ(ours[i].attribute, want["attribute"].get<int64_t>()) << set << " " << i;
+      EXPECT_FLOAT_EQ(ours[i].object_conf, want["object_conf"].get<float>()) << set << " " << i;
+      EXPECT_EQ(ours[i].label, want["label"].get<std::string>()) << set << " " << i;
+    }
   }
 }
 

@@ -1,0 +1,129 @@
+// generate_tsv: bottom-up-attention region features for any image collection (the original's
+// tools/generate_tsv.py, with its inputs, outputs and multi-GPU split made flags).
+#include <torch/torch.h>
+
+#include <iostream>
+#include <thread>
+
+#include "bua/config/cli.h"
+#include "bua/features/job.h"
+#include "bua/model/checkpoint.h"
+#include "bua/model/device.h"
+#include "bua/util/log.h"
+#include "bua/util/error.h"
+#include "bua/util/tool_main.h"
+
+namespace {
+
+struct Args {
+  std::string net, out, images, image_list, image_root, vg_image_data, coco, boxes, format = "tsv", device = "cpu",
+              gpus, shard, dtype = "fp32";
+  int64_t min_boxes = 10, max_boxes = 100, batch_images = 4;
+  double conf_thresh = 0.2;
+  int decode_threads = 2;
+  unsigned seed = 10;
+};
+
+std::vector<bua::ImageEntry> list_inputs(const Args& a) {
+  const int given = !a.images.empty() + !a.image_list.empty() + !a.vg_image_data.empty() + !a.coco.empty();
+  if (given != 1) bua::fail("inputs", "give exactly one of --images, --image-list, --vg-image-data, --coco");
+  if (!a.images.empty()) return bua::list_image_dir(a.images);
+  if (!a.image_list.empty()) return bua::read_image_list(a.image_list, a.image_root);
+  if (a.image_root.empty()) bua::fail("--image-root", "required with --vg-image-data and --coco");
+  if (!a.vg_image_data.empty()) return bua::vg_image_entries(a.vg_image_data, a.image_root);
+  return bua::coco_image_entries(a.coco, a.image_root);
+}
+
+std::pair<int, int> parse_shard(const std::string& s) {
+  const auto slash = s.find('/');
+  try {
+    if (slash != std::string::npos) return {std::stoi(s.substr(0, slash)), std::stoi(s.substr(slash + 1))};
+  } catch (const std::exception&) {
+  }
+  bua::fail("--shard", "expected i/n (e.g. 0/4), got '" + s + "'");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Extract bottom-up-attention region features (pool5) into TSV, LXMERT TSV or NPZ files",
+               "generate_tsv"};
+  Args a;
+  bua::ConfigFlags config_flags(app);
+  app.add_option("--net", a.net, "checkpoint (see import_caffemodel)")->required()->check(CLI::ExistingFile);
+  app.add_option("--out", a.out, "output TSV file, or folder for --format npz")->required();
+  app.add_option("--images", a.images, "folder of images (recursive; jpg, jpeg, png, bmp)");
+  app.add_option("--image-list", a.image_list, "file with one 'path [id]' per line");
+  app.add_option("--vg-image-data", a.vg_image_data, "Visual Genome image_data.json");
+  app.add_option("--coco", a.coco, "COCO annotations or image_info json");
+  app.add_option("--image-root", a.image_root, "folder the image paths of --image-list/--vg-image-data/--coco are relative to");
+  app.add_option("--boxes", a.boxes, "JSON {image id: [[x1,y1,x2,y2], ...]}: features for exactly these boxes");
+  app.add_option("--format", a.format, "tsv | lxmert | npz")->capture_default_str();
+  app.add_option("--min-boxes", a.min_boxes, "fewest boxes per image (36 for fixed)")->capture_default_str();
+  app.add_option("--max-boxes", a.max_boxes, "most boxes per image (36 for fixed)")->capture_default_str();
+  app.add_option("--conf-thresh", a.conf_thresh, "keep boxes whose best class score is at least this")->capture_default_str();
+  app.add_option("--device", a.device, "cpu | cuda | cuda:N")->capture_default_str();
+  app.add_option("--gpu", a.gpus, "several GPUs, e.g. 0,1,2,3: one worker each, output <out>.<gpu>");
+  app.add_option("--shard", a.shard, "i/n: this node's share of the images");
+  app.add_option("--dtype", a.dtype, "fp32 | bf16")->capture_default_str();
+  app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
+  app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
+  app.add_option("--seed", a.seed, "shuffle seed of the multi-GPU split (the original uses 10)")->capture_default_str();
+  return bua::tool_main(app, argc, argv, [&] {
+    const bua::Config cfg = config_flags.load();
+    std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
+    auto entries = list_inputs(a);
+    if (!a.shard.empty()) {
+      const auto [i, n] = parse_shard(a.shard);
+      entries = bua::shard_entries(entries, i, n, a.seed, /*shuffle=*/false);
+    }
+    bua::FeatureJobOptions job;
+    job.format = bua::parse_feature_format(a.format);
+    job.extract = bua::extract_options(cfg);
+    job.extract.selection.min_boxes = a.min_boxes;
+    job.extract.selection.max_boxes = a.max_boxes;
+    job.extract.selection.conf_thresh = a.conf_thresh;
+    job.extract.inference.dtype = bua::parse_dtype(a.dtype);
+    job.batch_images = a.batch_images;
+    job.decode_threads = a.decode_threads;
+    if (!a.boxes.empty()) job.given_boxes = bua::read_given_boxes(a.boxes);
+    bua::log_info(std::to_string(entries.size()) + " images");
+
+    auto run_on = [&](const torch::Device& device, const std::vector<bua::ImageEntry>& part, bua::FeatureJobOptions o) {
+      auto model = bua::load_model(a.net, device);
+      if (o.extract.inference.dtype != torch::kFloat) model.detector->to(o.extract.inference.dtype);
+      const auto s = bua::run_feature_job(model.detector, part, o);
+      bua::log_info(o.out + ": " + std::to_string(s.written) + " written, " + std::to_string(s.already_done) +
+                    " already there, " + std::to_string(s.failed) + " failed, " + std::to_string(s.seconds) + " s");
+      return s.failed;
+    };
+    const auto gpus = bua::parse_gpu_list(a.gpus);
+    if (gpus.size() <= 1) {
+      job.out = a.out;
+      run_on(gpus.empty() ? bua::parse_device(a.device) : gpus[0], entries, job);
+      return 0;
+    }
+    // Several GPUs: shuffle once, give worker k every n-th image, one output per GPU (the original's out.tsv.<gpu>).
+    std::vector<std::thread> workers;
+    std::vector<std::string> errors(gpus.size());
+    for (size_t k = 0; k < gpus.size(); ++k) {
+      auto o = job;
+      o.out = a.out + "." + std::to_string(gpus[k].index());
+      o.label = "gpu " + std::to_string(gpus[k].index());
+      auto part = bua::shard_entries(entries, static_cast<int>(k), static_cast<int>(gpus.size()), a.seed, true);
+      workers.emplace_back([&, k, o, part] {
+        try {
+          run_on(gpus[k], part, o);
+        } catch (const std::exception& e) {
+          errors[k] = e.what();
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+    int rc = 0;
+    for (size_t k = 0; k < gpus.size(); ++k)
+      if (!errors[k].empty()) std::cerr << "generate_tsv: error on GPU " << gpus[k].index() << ": " << errors[k] << "\n", rc = 1;
+    if (rc == 0) std::cout << "merge the per-GPU files with: read_tsv --merge " << a.out << " " << a.out << ".*\n";
+    return rc;
+  });
+}
