@@ -38,6 +38,7 @@ if [ ! -f "$deps/opencv/lib/libopencv_imgcodecs.a" ]; then
   # The static config refers to the system static libs by absolute path; bring them along.
   mkdir -p "$deps/opencv/lib/sys"
   cp /usr/lib/x86_64-linux-gnu/libjpeg.a /usr/lib/x86_64-linux-gnu/libpng16.a /usr/lib/x86_64-linux-gnu/libz.a "$deps/opencv/lib/sys/"
+  sed -i "s|/usr/lib/x86_64-linux-gnu/lib|\${_IMPORT_PREFIX}/lib/sys/lib|g" "$deps/opencv/lib/cmake/opencv4/OpenCVModules.cmake"
 fi
 
 mkdir -p "$deps/pugixml/lib" "$deps/pugixml/include"

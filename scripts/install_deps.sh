@@ -5,7 +5,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopencv-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libyaml-cpp-dev libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy
+  libopenblas0-pthread
+  python3 python3-numpy python3-torch
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

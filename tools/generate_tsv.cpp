@@ -91,12 +91,13 @@ int main(int argc, char** argv) {
 
     auto run_on = [&](const torch::Device& device, const std::vector<bua::ImageEntry>& part, bua::FeatureJobOptions o) {
       auto model = bua::load_model(a.net, device);
-      if (o.extract.inference.dtype != torch::kFloat) model.detector->to(o.extract.inference.dtype);
+      bua::prepare_for_inference(model.detector, o.extract.inference.dtype, o.extract.inference);
       const auto s = bua::run_feature_job(model.detector, part, o);
       bua::log_info(o.out + ": " + std::to_string(s.written) + " written, " + std::to_string(s.already_done) +
                     " already there, " + std::to_string(s.failed) + " failed, " + std::to_string(s.seconds) + " s");
       return s.failed;
     };
+    bua::use_exact_float32();
     const auto gpus = bua::parse_gpu_list(a.gpus);
     if (gpus.size() <= 1) {
       job.out = a.out;

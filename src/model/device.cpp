@@ -38,6 +38,11 @@ std::vector<torch::Device> parse_gpu_list(const std::string& text) {
   return out;
 }
 
+void use_exact_float32() {
+  at::globalContext().setAllowTF32CuDNN(false);
+  at::globalContext().setAllowTF32CuBLAS(false);
+}
+
 torch::ScalarType parse_dtype(const std::string& text) {
   if (text == "fp32" || text == "float32" || text == "float") return torch::kFloat;
   if (text == "bf16" || text == "bfloat16") return torch::kBFloat16;

@@ -16,6 +16,15 @@ InferenceOptions inference_options(const Config& cfg) {
   return o;
 }
 
+void prepare_for_inference(Detector& detector, torch::ScalarType dtype, InferenceOptions& options) {
+  const bool cuda = detector->box_head->cls_score->weight.is_cuda();
+  detector->to(dtype);
+  detector->eval();
+  fuse_conv_affine(*detector, /*channels_last=*/cuda);
+  options.dtype = dtype;
+  options.channels_last = cuda;
+}
+
 torch::Tensor rois_from_boxes(const torch::Tensor& boxes, double scale) {
   TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4, "given boxes must be [N,4]");
   const auto scaled = (boxes.to(torch::kDouble) * scale).to(torch::kFloat);
@@ -50,7 +59,9 @@ std::vector<ImageDetections> detect(Detector& detector, const std::vector<Prepar
     d.image_h = im.image_h;
     d.image_w = im.image_w;
     d.scale = im.scale;
-    const auto features = detector->features(im.blob.to(device, options.dtype));
+    auto blob = im.blob.to(device, options.dtype);
+    if (options.channels_last) blob = blob.contiguous(torch::MemoryFormat::ChannelsLast);
+    const auto features = detector->features(blob);
     if (given_boxes.empty()) {
       const RpnOutput r = detector->rpn->forward(features);
       // The proposal layer reads the scale from the float32 im_info blob.
@@ -73,7 +84,9 @@ std::vector<ImageDetections> detect(Detector& detector, const std::vector<Prepar
   int64_t start = 0;
   do {
     const int64_t n = std::min(options.max_rois_per_chunk, all.size(0) - start);
-    parts.push_back(detector->heads(all.narrow(0, start, n)));
+    auto chunk = all.narrow(0, start, n);
+    if (options.channels_last) chunk = chunk.contiguous(torch::MemoryFormat::ChannelsLast);
+    parts.push_back(detector->heads(chunk));
     start += n;
   } while (start < all.size(0));
   auto gather = [&](torch::Tensor HeadOutputs::*field) {

@@ -6,7 +6,7 @@
 
 namespace bua {
 
-ConvAffineImpl::ConvAffineImpl(const ConvAffineOptions& o) {
+ConvAffineImpl::ConvAffineImpl(const ConvAffineOptions& o) : options_(o) {
   conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(o.in(), o.out(), o.kernel())
                                                        .stride(o.stride())
                                                        .padding(o.padding())
@@ -16,7 +16,23 @@ ConvAffineImpl::ConvAffineImpl(const ConvAffineOptions& o) {
   bias = register_buffer("bias", torch::zeros({o.out()}));
 }
 
+void ConvAffineImpl::fuse(bool channels_last) {
+  torch::NoGradGuard no_grad;
+  fused_weight_ = conv->weight * scale.to(conv->weight.dtype()).view({-1, 1, 1, 1});
+  if (channels_last) fused_weight_ = fused_weight_.contiguous(torch::MemoryFormat::ChannelsLast);
+  fused_bias_ = bias.to(conv->weight.dtype());
+}
+
+void fuse_conv_affine(torch::nn::Module& module, bool channels_last) {
+  for (auto& m : module.modules(/*include_self=*/true))
+    if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->fuse(channels_last);
+}
+
 torch::Tensor ConvAffineImpl::forward(const torch::Tensor& x) {
+  if (fused_weight_.defined()) {
+    const auto& o = options_;
+    return torch::conv2d(x, fused_weight_, fused_bias_, o.stride(), o.padding(), o.dilation());
+  }
   auto y = conv->forward(x);
   return torch::addcmul(bias.to(y.dtype()).view({1, -1, 1, 1}), y, scale.to(y.dtype()).view({1, -1, 1, 1}));
 }

@@ -15,4 +15,8 @@ std::vector<torch::Device> parse_gpu_list(const std::string& text);
 // "bf16" | "fp32" (also "float32", "bfloat16").
 torch::ScalarType parse_dtype(const std::string& text);
 
+// fp32 means IEEE float32 on the GPU too: TF32 convolutions and matmuls (Torch's default for cuDNN) would
+// move features by ~1e-3. bf16 runs are unaffected.
+void use_exact_float32();
+
 }  // namespace bua

@@ -17,7 +17,12 @@ struct InferenceOptions {
   ProposalOptions proposals;           // TEST.RPN_* of the config
   int64_t max_rois_per_chunk = 4096;   // bounds the memory of the batched res5 head
   torch::ScalarType dtype = torch::kFloat;  // the detector's dtype (kFloat or kBFloat16)
+  bool channels_last = false;               // feed NHWC tensors (set by prepare_for_inference)
 };
+
+// Readies a loaded detector for extraction on its device: casts it to `dtype`, folds every frozen affine into
+// its convolution and, on CUDA, lays the convolutions out channels-last. Sets options.dtype/channels_last.
+void prepare_for_inference(Detector& detector, torch::ScalarType dtype, InferenceOptions& options);
 
 struct ImageDetections {
   int64_t image_h = 0, image_w = 0;

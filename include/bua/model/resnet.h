@@ -29,8 +29,15 @@ class ConvAffineImpl : public torch::nn::Module {
  public:
   explicit ConvAffineImpl(const ConvAffineOptions& options);
   torch::Tensor forward(const torch::Tensor& x);
+  // Inference only: folds the affine into the convolution (weight * scale, bias) so each layer is one
+  // convolution with bias, optionally with channels-last weights (what GPU tensor cores want).
+  void fuse(bool channels_last);
   torch::nn::Conv2d conv{nullptr};
   torch::Tensor scale, bias;
+
+ private:
+  ConvAffineOptions options_;
+  torch::Tensor fused_weight_, fused_bias_;
 };
 TORCH_MODULE(ConvAffine);
 
@@ -51,6 +58,9 @@ class BottleneckImpl : public torch::nn::Module {
   ConvAffine branch1{nullptr}, branch2a{nullptr}, branch2b{nullptr}, branch2c{nullptr};
 };
 TORCH_MODULE(Bottleneck);
+
+// Applies ConvAffine::fuse to every layer of `module` (trunk, res5 head or a whole detector).
+void fuse_conv_affine(torch::nn::Module& module, bool channels_last);
 
 // Caffe block names of stage `stage` (2..5) with `count` blocks: a, b, c for up to 3 blocks, else a, b1, b2, ...
 std::vector<std::string> block_names(int stage, int count);

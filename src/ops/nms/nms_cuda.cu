@@ -2,6 +2,7 @@
 // scans it on the host like torchvision, while nms_max_scores scans it on the GPU, one warp per class.
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 
 #include <vector>

@@ -1,6 +1,7 @@
 // CUDA kernels of Caffe's ROI max pooling: one thread per output element, the same geometry as the CPU path.
 #include <ATen/ATen.h>
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
 
 #include "bua/ops/roi_pool.h"
