@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   std::string arch_path = "configs/resnet101_vg.yml", net, device = "cpu", dtypes = "fp32,bf16", image_dir, work = "bench_out";
   int n = 32, width = 640, height = 480, decode_threads = 8, warmup = 4;
   int64_t batch = 8;
+  bool cudnn_benchmark = false;
   app.add_option("--arch", arch_path, "architecture for random weights")->capture_default_str();
   app.add_option("--net", net, "checkpoint instead of random weights");
   app.add_option("--device", device)->capture_default_str();
@@ -88,10 +89,12 @@ int main(int argc, char** argv) {
   app.add_option("--decode-threads", decode_threads)->capture_default_str();
   app.add_option("--warmup", warmup, "images run first, untimed")->capture_default_str();
   app.add_option("--work-dir", work)->capture_default_str();
+  app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN time its algorithms per input shape");
   return bua::tool_main(app, argc, argv, [&] {
     const torch::Device dev = bua::parse_device(device);
     bua::use_exact_float32();
     at::globalContext().setFlushDenormal(true);
+    at::globalContext().setBenchmarkCuDNN(cudnn_benchmark);
     fs::create_directories(work);
     auto entries = image_dir.empty() ? synthetic_images(fs::path(work) / "images", n, width, height)
                                      : bua::list_image_dir(image_dir);
