@@ -35,6 +35,7 @@ if [ ! -f "$deps/opencv/lib/libopencv_imgcodecs.a" ]; then
     -DOPENCV_GENERATE_PKGCONFIG=OFF
   nice -n 19 cmake --build "$work/build" -j2
   cmake --install "$work/build" >/dev/null
+  rm -rf "$deps/opencv/share/opencv4/haarcascades" "$deps/opencv/share/opencv4/lbpcascades"
   # The static config refers to the system static libs by absolute path; bring them along.
   mkdir -p "$deps/opencv/lib/sys"
   cp /usr/lib/x86_64-linux-gnu/libjpeg.a /usr/lib/x86_64-linux-gnu/libpng16.a /usr/lib/x86_64-linux-gnu/libz.a "$deps/opencv/lib/sys/"
