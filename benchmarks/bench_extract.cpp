@@ -41,11 +41,14 @@ void init_random(bua::Detector& det, int seed) {
       p.value().zero_();
     }
   }
-  // Residual branches enter the sum at half scale.
+  // Residual branches enter the sum scaled down, as a trained ResNet's last BatchNorm does, so activations
+  // stay O(1) through the 33 blocks instead of growing ~1.4x per block.
   for (auto& b : det->named_buffers())
-    if (b.key().find("branch2c.scale") != std::string::npos) b.value().fill_(0.5);
+    if (b.key().find("branch2c.scale") != std::string::npos) b.value().fill_(0.2);
   // Output layers as the original initialises them: small scores and deltas, so proposals spread over the image.
-  det->rpn->cls_score->weight.normal_(0, 0.01);
+  // The objectness must vary with the image more than with the anchor shape, or the top scores all go to one
+  // anchor size and NMS leaves a few dozen proposals instead of the 300 a trained RPN gives.
+  det->rpn->cls_score->weight.normal_(0, 1.0);
   det->rpn->bbox_pred->weight.normal_(0, 0.001);
   det->box_head->cls_score->weight.normal_(0, 0.01);
   det->box_head->bbox_pred->weight.normal_(0, 0.001);
@@ -127,6 +130,7 @@ int main(int argc, char** argv) {
         torch::NoGradGuard ng;
         const int m = std::min<int>(static_cast<int>(entries.size()), 16);
         double t_decode = 0, t_trunk = 0, t_rpn = 0, t_pool = 0, t_heads = 0, t_select = 0;
+        int64_t proposals_seen = 0;
         for (int rep = 0; rep < 2; ++rep) {  // first pass warms up
           t_decode = t_trunk = t_rpn = t_pool = t_heads = t_select = 0;
           std::vector<torch::Tensor> pooled;
@@ -163,6 +167,8 @@ int main(int argc, char** argv) {
           t_heads += now() - t;
           t = now();
           int64_t off = 0;
+          proposals_seen = 0;
+          for (const auto& b : all_boxes) proposals_seen += b.size(0);
           for (int i = 0; i < m; ++i) {
             const auto k = all_boxes[i].size(0);
             bua::select_boxes(all_boxes[i], h.cls_prob.narrow(0, off, k), x.selection);
@@ -172,6 +178,7 @@ int main(int argc, char** argv) {
           t_select += now() - t;
         }
         auto ms = [&](double s) { return 1000.0 * s / m; };
+        std::cout << dname << " proposals per image: " << proposals_seen / m << "\n";
         std::cout << dname << " per image (ms): decode+prepare " << ms(t_decode) << " (CPU, one thread), trunk "
                   << ms(t_trunk) << ", rpn+proposals " << ms(t_rpn) << ", roi pool " << ms(t_pool) << ", res5+heads "
                   << ms(t_heads) << " (batched), selection incl. 1600-class NMS " << ms(t_select) << "\n";

@@ -14,7 +14,7 @@ case "${1:-}" in
       -DCMAKE_CUDA_ARCHITECTURES=90 > "$OUT/cmake.log" 2>&1 || { tail -40 "$OUT/cmake.log"; exit 1; }
     grep -E "bua:|CUDA" "$OUT/cmake.log" | head -5
     start=$(date +%s)
-    cmake --build build-gpu -j 16 -k 0 > "$OUT/build.log" 2>&1
+    cmake --build build-gpu -j 16 -- -k 0 > "$OUT/build.log" 2>&1
     rc=$?
     echo "build rc=$rc in $(( $(date +%s) - start )) s"
     grep -E "error|FAILED" "$OUT/build.log" | head -40

@@ -22,6 +22,7 @@ struct Args {
   double conf_thresh = 0.2;
   int decode_threads = 2;
   unsigned seed = 10;
+  bool cudnn_benchmark = true;
 };
 
 std::vector<bua::ImageEntry> list_inputs(const Args& a) {
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   app.add_option("--dtype", a.dtype, "fp32 | bf16")->capture_default_str();
   app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
   app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
+  app.add_option("--cudnn-benchmark", a.cudnn_benchmark, "time cuDNN algorithms per image size (GPU)")->capture_default_str();
   app.add_option("--seed", a.seed, "shuffle seed of the multi-GPU split (the original uses 10)")->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     const bua::Config cfg = config_flags.load();
@@ -98,6 +100,8 @@ int main(int argc, char** argv) {
       return s.failed;
     };
     bua::use_exact_float32();
+    // cuDNN picks its fastest algorithms per input shape; images come in a limited set of sizes.
+    at::globalContext().setBenchmarkCuDNN(a.cudnn_benchmark);
     const auto gpus = bua::parse_gpu_list(a.gpus);
     if (gpus.size() <= 1) {
       job.out = a.out;

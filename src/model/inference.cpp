@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <map>
+
 #include "bua/structures/boxes.h"
 #include "bua/util/error.h"
 
@@ -52,28 +54,40 @@ std::vector<ImageDetections> detect(Detector& detector, const std::vector<Prepar
   torch::NoGradGuard no_grad;
   const auto device = detector->box_head->cls_score->weight.device();
   std::vector<ImageDetections> out(images.size());
-  std::vector<torch::Tensor> pooled;
-  for (size_t i = 0; i < images.size(); ++i) {
-    const PreparedImage& im = images[i];
-    ImageDetections& d = out[i];
-    d.image_h = im.image_h;
-    d.image_w = im.image_w;
-    d.scale = im.scale;
-    auto blob = im.blob.to(device, options.dtype);
+  // Images of the same blob size share one trunk/RPN pass: no padding is involved, so each image's features
+  // are what it would get alone. Other sizes run separately.
+  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> by_size;
+  for (size_t i = 0; i < images.size(); ++i) by_size[{images[i].blob.size(2), images[i].blob.size(3)}].push_back(i);
+  std::vector<torch::Tensor> pooled(images.size());
+  for (const auto& [size, members] : by_size) {
+    std::vector<torch::Tensor> blobs;
+    for (size_t i : members) blobs.push_back(images[i].blob);
+    auto blob = torch::cat(blobs, 0).to(device, options.dtype);
     if (options.channels_last) blob = blob.contiguous(torch::MemoryFormat::ChannelsLast);
     const auto features = detector->features(blob);
-    if (given_boxes.empty()) {
-      const RpnOutput r = detector->rpn->forward(features);
-      // The proposal layer reads the scale from the float32 im_info blob.
-      const double info_scale = static_cast<float>(im.scale);
-      const Proposals p = detector->propose(r, im.blob_h(), im.blob_w(), info_scale, options.proposals);
-      d.rois = torch::cat({torch::zeros({p.boxes.size(0), 1}, p.boxes.options()), p.boxes}, 1);
-      d.proposal_scores = p.scores;
-    } else {
-      d.rois = rois_from_boxes(given_boxes[i].cpu(), im.scale).to(device);
+    RpnOutput rpn;
+    if (given_boxes.empty()) rpn = detector->rpn->forward(features);
+    for (size_t g = 0; g < members.size(); ++g) {
+      const size_t i = members[g];
+      const PreparedImage& im = images[i];
+      ImageDetections& d = out[i];
+      d.image_h = im.image_h;
+      d.image_w = im.image_w;
+      d.scale = im.scale;
+      const auto own = features.narrow(0, static_cast<int64_t>(g), 1);
+      if (given_boxes.empty()) {
+        RpnOutput r{rpn.logits.narrow(0, g, 1), rpn.probs.narrow(0, g, 1), rpn.deltas.narrow(0, g, 1)};
+        // The proposal layer reads the scale from the float32 im_info blob.
+        const double info_scale = static_cast<float>(im.scale);
+        const Proposals p = detector->propose(r, im.blob_h(), im.blob_w(), info_scale, options.proposals);
+        d.rois = torch::cat({torch::zeros({p.boxes.size(0), 1}, p.boxes.options()), p.boxes}, 1);
+        d.proposal_scores = p.scores;
+      } else {
+        d.rois = rois_from_boxes(given_boxes[i].cpu(), im.scale).to(device);
+      }
+      d.boxes = to_image_pixels(d.rois, im.scale);
+      pooled[i] = detector->pool(own, d.rois);
     }
-    d.boxes = to_image_pixels(d.rois, im.scale);
-    pooled.push_back(detector->pool(features, d.rois));
   }
   // res5 and heads over all ROIs, in chunks of whole images' ROIs concatenated.
   const auto all = pooled.empty() ? torch::Tensor() : torch::cat(pooled, 0);

@@ -16,7 +16,8 @@ RpnHeadImpl::RpnHeadImpl(const ArchConfig& arch) : num_anchors(arch.num_anchors(
 
 torch::Tensor rpn_pair_softmax(const torch::Tensor& logits, int64_t num_anchors) {
   const auto n = logits.size(0), h = logits.size(2), w = logits.size(3);
-  return torch::softmax(logits.view({n, 2, num_anchors * h, w}), 1).view({n, 2 * num_anchors, h, w});
+  // reshape, not view: the logits may be channels-last.
+  return torch::softmax(logits.reshape({n, 2, num_anchors * h, w}), 1).reshape({n, 2 * num_anchors, h, w});
 }
 
 RpnOutput RpnHeadImpl::forward(const torch::Tensor& features) {

@@ -1,5 +1,7 @@
 // CUDA kernels of Caffe's ROI max pooling: one thread per output element, the same geometry as the CPU path.
 #include <ATen/ATen.h>
+
+#include <type_traits>
 #include <ATen/cuda/CUDAContext.h>
 #include <c10/cuda/CUDAException.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -9,6 +11,10 @@
 
 namespace bua::detail {
 namespace {
+
+// Half and bfloat16 have no unambiguous device operator>: compare in float (double stays double).
+template <typename T>
+using compare_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 template <typename T>
 __global__ void forward_kernel(int64_t total, const T* x, const float* rois, float scale, int64_t C, int64_t H,
@@ -25,12 +31,14 @@ __global__ void forward_kernel(int64_t total, const T* x, const float* rois, flo
       continue;
     }
     const T* plane = x + (g.batch * C + c) * H * W;
-    T best = plane[hs * W + ws];
+    compare_t<T> best = static_cast<compare_t<T>>(plane[hs * W + ws]);
     int best_idx = static_cast<int>(hs * W + ws);
     for (int64_t h = hs; h < he; ++h)
-      for (int64_t w = ws; w < we; ++w)
-        if (plane[h * W + w] > best) best = plane[h * W + w], best_idx = static_cast<int>(h * W + w);
-    out[i] = best;
+      for (int64_t w = ws; w < we; ++w) {
+        const auto v = static_cast<compare_t<T>>(plane[h * W + w]);
+        if (v > best) best = v, best_idx = static_cast<int>(h * W + w);
+      }
+    out[i] = plane[best_idx];
     argmax[i] = best_idx;
   }
 }
