@@ -25,8 +25,10 @@ struct CaffeModel {
   const CaffeLayer* find(const std::string& layer_name) const;  // nullptr when absent
 };
 
-// Throws bua::Error naming the file when it is missing, not a NetParameter, truncated, in the V1 format,
-// holds no layers, or has a blob whose data does not fill its shape.
+// Throws bua::Error naming the file when it is missing or unreadable, not a NetParameter, truncated, in the
+// V1 format, holds no layers, or has a blob whose data does not fill its shape. A file cut exactly between
+// two layers is a valid smaller net: the layer-by-layer check against the prototxt (model/caffe_import)
+// is what reports the missing layers. double_data blobs are converted to float.
 CaffeModel read_caffemodel(const std::string& path);
 
 // Whether a blob has `expected` shape. Legacy shapes are right-aligned and padded with 1s to 4 dims
