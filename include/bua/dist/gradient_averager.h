@@ -1,0 +1,42 @@
+// Data-parallel training over processes with PyTorch's c10d: a process group (NCCL between GPUs, Gloo on CPUs)
+// set up torchrun-style from RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR and MASTER_PORT, and the gradient
+// averaging each iteration needs.
+#pragma once
+#include <torch/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bua {
+
+struct DistEnv {
+  int rank = 0, world_size = 1, local_rank = 0;
+  std::string master_addr = "127.0.0.1";
+  int master_port = 29500;
+  bool active() const { return world_size > 1; }
+};
+
+// Reads the torchrun variables; absent ones mean one process. Malformed values are a bua::Error.
+DistEnv dist_env_from_environment();
+
+class GradientAverager {
+ public:
+  // Joins the group (blocks until every rank has). backend: "gloo" or "nccl".
+  GradientAverager(const DistEnv& env, const std::string& backend);
+  ~GradientAverager();
+  // Sums the gradients of `params` over all ranks and divides by the world size (one flattened all-reduce).
+  void average(const std::vector<torch::Tensor>& params);
+  // Sums a few scalars over ranks (for logging and for agreement checks).
+  std::vector<double> sum(const std::vector<double>& values);
+  void barrier();
+  int rank() const { return env_.rank; }
+  int world_size() const { return env_.world_size; }
+
+ private:
+  struct Impl;
+  DistEnv env_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bua

@@ -1,0 +1,148 @@
+#include "bua/train/trainer.h"
+
+#include <torch/torch.h>
+
+#include <deque>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "bua/dist/gradient_averager.h"
+#include "bua/util/error.h"
+#include "bua/util/log.h"
+#include "bua/util/progress.h"
+
+namespace fs = std::filesystem;
+
+namespace bua {
+namespace {
+
+// Per-output-row std and mean of the class-specific deltas: (dx, dy, dw, dh) repeated per class.
+std::pair<torch::Tensor, torch::Tensor> bbox_stats(int64_t rows, const TrainConfig& cfg) {
+  const auto stds = torch::tensor(std::vector<double>(cfg.BBOX_NORMALIZE_STDS.begin(), cfg.BBOX_NORMALIZE_STDS.end()));
+  const auto means = torch::tensor(std::vector<double>(cfg.BBOX_NORMALIZE_MEANS.begin(), cfg.BBOX_NORMALIZE_MEANS.end()));
+  return {stds.repeat({rows / 4}).to(torch::kFloat), means.repeat({rows / 4}).to(torch::kFloat)};
+}
+
+// One RNG per (iteration, image slot), so sampling does not depend on how images are spread over processes
+// and a resumed run draws exactly what the uninterrupted one would have.
+std::mt19937 slot_rng(uint64_t seed, int64_t iteration, int64_t slot) {
+  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(iteration), static_cast<uint32_t>(iteration >> 32),
+                    static_cast<uint32_t>(slot)};
+  return std::mt19937(seq);
+}
+
+std::string snapshot_path(const TrainOptions& o, int64_t iteration) {
+  return (fs::path(o.output_dir) / (o.snapshot_prefix + "_iter_" + std::to_string(iteration) + ".pt")).string();
+}
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> unnormalized_state(const Detector& detector, const TrainConfig& cfg) {
+  auto state = state_of(*detector);
+  if (cfg.BBOX_NORMALIZE_TARGETS_PRECOMPUTED) {
+    torch::NoGradGuard no_grad;
+    const auto& w = detector->box_head->bbox_pred->weight;
+    const auto [stds, means] = bbox_stats(w.size(0), cfg);
+    state["box_head.bbox_pred.weight"] = w.detach().cpu() * stds.unsqueeze(1);
+    state["box_head.bbox_pred.bias"] = detector->box_head->bbox_pred->bias.detach().cpu() * stds + means;
+  }
+  return state;
+}
+
+void normalize_bbox_pred(Detector& detector, const TrainConfig& cfg) {
+  if (!cfg.BBOX_NORMALIZE_TARGETS_PRECOMPUTED) return;
+  torch::NoGradGuard no_grad;
+  auto& w = detector->box_head->bbox_pred->weight;
+  auto& b = detector->box_head->bbox_pred->bias;
+  const auto [stds, means] = bbox_stats(w.size(0), cfg);
+  w.div_(stds.to(w.device()).unsqueeze(1));
+  b.sub_(means.to(b.device())).div_(stds.to(b.device()));
+}
+
+std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFeed& feed, const TrainOptions& o,
+                           GradientAverager* averager, const torch::Device& device) {
+  if (o.max_iterations <= 0) fail("train", "the number of iterations must be positive");
+  fs::create_directories(o.output_dir);
+  Detector detector(model.arch);
+  load_state(*detector, model.state, "initial weights");
+  // Snapshots hold un-normalised bbox_pred (test-ready); training runs on normalised targets.
+  if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
+  detector->to(device);
+  detector->train();
+  CaffeSgd solver(learnable_parameters(detector), o.solver);
+  if (model.iteration > 0) {
+    std::map<std::string, torch::Tensor> momentum;
+    for (const auto& [k, v] : model.extra)
+      if (k.rfind("momentum/", 0) == 0) momentum[k] = v.to(device);
+    solver.load_state(momentum);
+    log_info("resuming at iteration " + std::to_string(model.iteration));
+  }
+  std::vector<torch::Tensor> param_tensors;
+  for (const auto& p : solver.params()) param_tensors.push_back(p.tensor);
+
+  const char* names[] = {"rpn_cls", "rpn_bbox", "cls", "bbox", "attr", "total"};
+  std::deque<std::array<double, 6>> recent;
+  const int64_t snapshot_every = cfg.TRAIN.SNAPSHOT_ITERS;
+  Progress progress("train", o.max_iterations - model.iteration, "iterations");
+  std::string last_snapshot;
+  auto snapshot = [&](int64_t iteration) {
+    if (o.rank != 0) return;
+    Checkpoint c = model;
+    c.state = unnormalized_state(detector, cfg.TRAIN);
+    c.extra = solver.state();
+    c.iteration = iteration;
+    c.config_yaml = to_yaml(cfg);
+    last_snapshot = snapshot_path(o, iteration);
+    save_checkpoint(c, last_snapshot);
+    log_info("Wrote snapshot to: " + last_snapshot);
+  };
+
+  for (int64_t it = model.iteration; it < o.max_iterations; ++it) {
+    solver.zero_grad();
+    // Each image's loss is divided by the images per process: the gradient is the mean over the images.
+    std::array<double, 6> sums{};
+    for (int k = 0; k < o.images_per_process; ++k) {
+      const int64_t slot = static_cast<int64_t>(o.rank) * o.images_per_process + k;
+      std::mt19937 rng = slot_rng(o.seed, it, slot);
+      const TrainingBlob blob = feed(it, slot, rng);
+      const LossTerms loss = detector_losses(detector, blob, cfg.TRAIN, rng);
+      const auto total = loss.total();
+      const double t = total.item<double>();
+      if (!std::isfinite(t)) fail("train", "loss is " + std::to_string(t) + " at iteration " + std::to_string(it));
+      (total / o.images_per_process).backward();
+      const double parts[6] = {loss.rpn_cls.item<double>(), loss.rpn_bbox.item<double>(), loss.cls.item<double>(),
+                               loss.bbox.item<double>(), loss.attr.item<double>(), t};
+      for (int j = 0; j < 6; ++j) sums[j] += parts[j] / o.images_per_process;
+    }
+    std::vector<double> values(sums.begin(), sums.end());
+    if (averager) {
+      averager->average(param_tensors);
+      values = averager->sum(values);
+      for (auto& v : values) v /= averager->world_size();
+    }
+    solver.step(it);
+    std::array<double, 6> row{};
+    std::copy(values.begin(), values.end(), row.begin());
+    recent.push_back(row);
+    if (static_cast<int64_t>(recent.size()) > o.solver.average_loss) recent.pop_front();
+    progress.add();
+    if (o.rank == 0 && ((it + 1) % o.solver.display == 0 || it + 1 == o.max_iterations)) {
+      std::ostringstream line;
+      line << "Iteration " << it + 1 << ", lr = " << solver.learning_rate(it) << ", loss (mean of last " << recent.size()
+           << "):";
+      for (int k = 0; k < 6; ++k) {
+        double s = 0;
+        for (const auto& r : recent) s += r[k];
+        line << " " << names[k] << " " << std::fixed << std::setprecision(4) << s / recent.size();
+      }
+      log_info(line.str());
+    }
+    if (snapshot_every > 0 && (it + 1) % snapshot_every == 0 && it + 1 < o.max_iterations) snapshot(it + 1);
+  }
+  snapshot(o.max_iterations);
+  progress.finish();
+  return last_snapshot.empty() ? snapshot_path(o, o.max_iterations) : last_snapshot;
+}
+
+}  // namespace bua

@@ -1,0 +1,200 @@
+// Training on a tiny network and drawn images: the solver's update rule, frozen layers, that the loss goes
+// down, exact resumption, the bbox_pred snapshot transform, and data parallelism through c10d/Gloo giving
+// the same weights as one process fed the same images.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <opencv2/imgproc.hpp>
+#include <thread>
+
+#include "bua/config/arch.h"
+#include "bua/dist/gradient_averager.h"
+#include "bua/model/checkpoint.h"
+#include "bua/train/trainer.h"
+#include "bua_test_paths.h"
+
+namespace fs = std::filesystem;
+
+namespace bua {
+namespace {
+
+Checkpoint tiny_model(uint64_t seed) {
+  Checkpoint c;
+  c.arch = load_arch(std::string(BUA_SOURCE_DIR) + "/configs/tiny_test.yml");
+  torch::manual_seed(seed);
+  Detector d(c.arch);
+  c.state = state_of(*d);
+  for (int i = 0; i < c.arch.num_classes; ++i) c.classes.push_back("c" + std::to_string(i));
+  for (int i = 0; i < c.arch.num_attributes; ++i) c.attributes.push_back("a" + std::to_string(i));
+  return c;
+}
+
+Config small_config() {
+  Config cfg = load_config({std::string(BUA_SOURCE_DIR) + "/experiments/cfgs/faster_rcnn_end2end_resnet.yml"});
+  cfg.TRAIN.SCALES = {128};
+  cfg.TRAIN.MAX_SIZE = 200;
+  cfg.TRAIN.RPN_PRE_NMS_TOP_N = 600;
+  cfg.TRAIN.RPN_POST_NMS_TOP_N = 100;
+  cfg.TRAIN.SNAPSHOT_ITERS = 0;
+  return cfg;
+}
+
+// Image k of a fixed little set: one or two filled rectangles of classes 1..3 on grey.
+TrainingBlob drawn_image(int64_t k, const Config& cfg, std::mt19937& rng) {
+  cv::Mat im(120, 160, CV_8UC3, cv::Scalar(128, 128, 128));
+  std::vector<float> boxes;
+  std::vector<int64_t> classes, attrs;
+  const int n = 1 + static_cast<int>(k % 2);
+  for (int i = 0; i < n; ++i) {
+    const int x = 10 + static_cast<int>((k * 37 + i * 61) % 80), y = 10 + static_cast<int>((k * 23 + i * 41) % 50);
+    const int w = 30 + static_cast<int>(k % 3) * 10, h = 30 + i * 10;
+    const int cls = 1 + static_cast<int>((k + i) % 3);
+    cv::rectangle(im, cv::Rect(x, y, w, h), cv::Scalar(cls == 1 ? 255 : 0, cls == 2 ? 255 : 0, cls == 3 ? 255 : 0), cv::FILLED);
+    boxes.insert(boxes.end(), {float(x), float(y), float(x + w - 1), float(y + h - 1)});
+    classes.push_back(cls);
+    std::vector<int64_t> a(16, 0);
+    a[0] = cls;  // attribute = its colour
+    attrs.insert(attrs.end(), a.begin(), a.end());
+  }
+  return prepare_training_blob(im, k % 4 == 3, torch::tensor(boxes).view({-1, 4}), torch::tensor(classes),
+                               torch::tensor(attrs).view({-1, 16}), cfg, rng);
+}
+
+TrainOptions options(const std::string& dir, int64_t iterations) {
+  TrainOptions o;
+  o.max_iterations = iterations;
+  o.output_dir = dir;
+  o.solver.base_lr = 0.01;
+  o.solver.display = 1000;
+  return o;
+}
+
+fs::path temp_dir(const std::string& name) {
+  auto d = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+TEST(Solver, CaffeUpdateRuleAndFrozenLayers) {
+  auto c = tiny_model(1);
+  Detector d(c.arch);
+  auto params = learnable_parameters(d);
+  for (const auto& p : params) {
+    EXPECT_EQ(p.name.rfind("trunk.res2", 0), std::string::npos) << p.name;
+    EXPECT_EQ(p.name.rfind("trunk.conv1", 0), std::string::npos) << p.name;
+    EXPECT_NE(p.name, "trunk.res4a.branch1.conv.weight");
+  }
+  EXPECT_FALSE(d->trunk->conv1->conv->weight.requires_grad());
+  SolverConfig sc;
+  sc.base_lr = 0.1;
+  sc.stepsize = 2;
+  CaffeSgd sgd({params[0]}, sc);
+  auto w = params[0].tensor;
+  const auto w0 = w.detach().clone();
+  w.mutable_grad() = torch::ones_like(w);
+  sgd.step(0);
+  // v = lr * (g + decay * w); w -= v
+  EXPECT_TRUE(torch::allclose(w.detach(), w0 - 0.1 * (1 + 0.0005 * w0), 1e-6, 1e-7));
+  EXPECT_DOUBLE_EQ(sgd.learning_rate(2), 0.1 * 0.1);
+}
+
+TEST(Train, LossGoesDown) {
+  const auto dir = temp_dir("bua_train_loss");
+  const Config cfg = small_config();
+  std::vector<double> losses;
+  TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 6, cfg, rng); };
+  // Measure the mean total loss over the same 6 images before and after training.
+  auto mean_loss = [&](const Checkpoint& c) {
+    Detector d(c.arch);
+    load_state(*d, c.state, "test");
+    normalize_bbox_pred(d, cfg.TRAIN);
+    double s = 0;
+    for (int k = 0; k < 6; ++k) {
+      std::mt19937 rng(k);
+      torch::NoGradGuard ng;
+      s += detector_losses(d, drawn_image(k, cfg, rng), cfg.TRAIN, rng).total().item<double>();
+    }
+    return s / 6;
+  };
+  auto start = tiny_model(2);
+  const double before = mean_loss(start);
+  const auto snap = train_detector(start, cfg, feed, options(dir.string(), 60), nullptr, torch::kCPU);
+  const double after = mean_loss(load_checkpoint(snap));
+  EXPECT_LT(after, 0.6 * before) << "before " << before << " after " << after;
+  fs::remove_all(dir);
+}
+
+TEST(Train, ResumeIsExact) {
+  const auto dir = temp_dir("bua_train_resume");
+  Config cfg = small_config();
+  TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 5, cfg, rng); };
+  const auto straight = load_checkpoint(train_detector(tiny_model(3), cfg, feed, options((dir / "a").string(), 6), nullptr, torch::kCPU));
+  const auto half = load_checkpoint(train_detector(tiny_model(3), cfg, feed, options((dir / "b").string(), 3), nullptr, torch::kCPU));
+  EXPECT_EQ(half.iteration, 3);
+  const auto resumed = load_checkpoint(train_detector(half, cfg, feed, options((dir / "b").string(), 6), nullptr, torch::kCPU));
+  EXPECT_EQ(resumed.iteration, 6);
+  for (const auto& [name, t] : straight.state)
+    EXPECT_TRUE(torch::allclose(t, resumed.state.at(name), 1e-5, 1e-6)) << name;
+  fs::remove_all(dir);
+}
+
+TEST(Train, SnapshotUnnormalizesBboxPred) {
+  Config cfg = small_config();
+  cfg.TRAIN.BBOX_NORMALIZE_TARGETS_PRECOMPUTED = true;
+  auto c = tiny_model(4);
+  Detector d(c.arch);
+  load_state(*d, c.state, "test");
+  const auto w = d->box_head->bbox_pred->weight.detach().clone(), b = d->box_head->bbox_pred->bias.detach().clone();
+  const auto s = unnormalized_state(d, cfg.TRAIN);
+  // Rows cycle (dx, dy, dw, dh) with stds (0.1, 0.1, 0.2, 0.2).
+  EXPECT_TRUE(torch::allclose(s.at("box_head.bbox_pred.weight")[2], w[2] * 0.2f));
+  EXPECT_TRUE(torch::allclose(s.at("box_head.bbox_pred.weight")[5], w[5] * 0.1f));
+  load_state(*d, s, "test");
+  normalize_bbox_pred(d, cfg.TRAIN);
+  EXPECT_TRUE(torch::allclose(d->box_head->bbox_pred->weight, w, 1e-5, 1e-7));
+  EXPECT_TRUE(torch::allclose(d->box_head->bbox_pred->bias, b, 1e-5, 1e-7));
+}
+
+// Two Gloo ranks, one image each, against one process with both images per step.
+TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
+  const auto dir = temp_dir("bua_train_dist");
+  const Config cfg = small_config();
+  TrainingFeed feed = [&](int64_t it, int64_t slot, std::mt19937& rng) { return drawn_image(2 * it + slot, cfg, rng); };
+  auto one = options((dir / "one").string(), 3);
+  one.images_per_process = 2;
+  const auto single = load_checkpoint(train_detector(tiny_model(5), cfg, feed, one, nullptr, torch::kCPU));
+
+  std::vector<std::string> results(2), errors(2);
+  const int port = 29000 + static_cast<int>(getpid() % 1000);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.emplace_back([&, r] {
+      try {
+        DistEnv env;
+        env.rank = r;
+        env.world_size = 2;
+        env.master_port = port;
+        GradientAverager avg(env, "gloo");
+        auto o = options((dir / ("rank" + std::to_string(r))).string(), 3);
+        o.rank = r;
+        o.world_size = 2;
+        results[r] = train_detector(tiny_model(5), cfg, feed, o, &avg, torch::kCPU);
+        avg.barrier();
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  }
+  for (auto& t : ranks) t.join();
+  ASSERT_EQ(errors[0], "");
+  ASSERT_EQ(errors[1], "");
+  const auto dist = load_checkpoint(results[0]);
+  for (const auto& [name, t] : single.state)
+    EXPECT_TRUE(torch::allclose(t, dist.state.at(name), 1e-4, 1e-6)) << name;
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace bua
