@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <unordered_set>
 
 #include "bua/data/json_stream.h"
 #include "bua/util/error.h"
@@ -246,11 +247,11 @@ class Reader {
       RawSceneGraph& g = out_.scene_graphs[add_graph(id, objects_path)];
       g.objects = objects(element, image_where(objects_path, id));
     });
-    std::unordered_map<int64_t, bool> seen;
+    std::unordered_set<int64_t> seen;
     stream(relationships_path, [&](const json& element, int64_t index) {
       const int64_t id = image_id_of(element, relationships_path, index);
       const std::string where = image_where(relationships_path, id);
-      if (!seen.emplace(id, true).second) fail(where, "image id appears twice");
+      if (!seen.insert(id).second) fail(where, "image id appears twice");
       RawSceneGraph& g = graph_of(id, relationships_path, objects_path);
       for (const json& rel : require_array(element, "relationships", where))
         g.relations.push_back(relation_record(rel, where));
@@ -258,11 +259,11 @@ class Reader {
   }
 
   void read_attributes(const std::string& path, const std::string& graphs_file) {
-    std::unordered_map<int64_t, bool> seen;
+    std::unordered_set<int64_t> seen;
     stream(path, [&](const json& element, int64_t index) {
       const int64_t id = image_id_of(element, path, index);
       const std::string where = image_where(path, id);
-      if (!seen.emplace(id, true).second) fail(where, "image id appears twice");
+      if (!seen.insert(id).second) fail(where, "image id appears twice");
       RawSceneGraph& g = graph_of(id, path, graphs_file);
       for (const json& record : require_array(element, "attributes", where))
         g.attributes.push_back(attribute_record(record, where));
@@ -281,9 +282,10 @@ class Reader {
 
 }  // namespace
 
-std::unordered_map<int64_t, RawImageInfo> read_image_data(const std::string& path, bool progress) {
+std::vector<RawImageInfo> read_image_data(const std::string& path, bool progress) {
   if (!fs::exists(path)) fail(path, "file not found");
-  std::unordered_map<int64_t, RawImageInfo> images;
+  std::vector<RawImageInfo> images;
+  std::unordered_set<int64_t> seen;
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>("reading image_data.json", -1, "images");
   for_each_json_element(path, [&](const json& element, const JsonStreamPosition& pos) {
@@ -295,9 +297,12 @@ std::unordered_map<int64_t, RawImageInfo> read_image_data(const std::string& pat
     info.url = url.get<std::string>();
     info.width = require_int(element, "width", where);
     info.height = require_int(element, "height", where);
-    info.coco_id = python_str_of(require(element, "coco_id", where));
+    const json& coco = require(element, "coco_id", where);
+    info.coco_id = python_str_of(coco);
+    if (coco.is_number_integer()) info.coco_number = coco.get<int64_t>();
     info.flickr_id = python_str_of(require(element, "flickr_id", where));
-    if (!images.emplace(info.image_id, info).second) fail(where, "image id appears twice");
+    if (!seen.insert(info.image_id).second) fail(where, "image id appears twice");
+    images.push_back(std::move(info));
     if (bar) bar->set(pos.index + 1, pos.file_size > 0 ? double(pos.bytes_read) / pos.file_size : -1.0);
   });
   return images;
@@ -307,7 +312,7 @@ RawVg read_raw_vg(const std::string& data_dir, const RawVgOptions& options) {
   RawVg out;
   const fs::path dir(data_dir);
   const std::string image_data = (dir / "image_data.json").string();
-  out.images = read_image_data(image_data, options.progress);
+  for (RawImageInfo& info : read_image_data(image_data, options.progress)) out.images.emplace(info.image_id, std::move(info));
   out.files_read.push_back(image_data);
 
   Reader reader(options, out);

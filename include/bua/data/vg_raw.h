@@ -51,6 +51,7 @@ struct RawImageInfo {
   int64_t width = 0, height = 0;
   std::string coco_id;    // as Python's str() prints it: "None" when null
   std::string flickr_id;
+  int64_t coco_number = 0;  // the COCO id when it is a non-zero integer, else 0 (Python's truthiness)
 };
 
 struct RawVgOptions {
@@ -65,8 +66,8 @@ struct RawVg {
   std::vector<std::string> files_read;
 };
 
-// Reads image_data.json; an image id seen twice is an error.
-std::unordered_map<int64_t, RawImageInfo> read_image_data(const std::string& path, bool progress = true);
+// Reads image_data.json, in file order; an image id seen twice is an error.
+std::vector<RawImageInfo> read_image_data(const std::string& path, bool progress = true);
 
 // Reads a VG folder: image_data.json, then scene_graphs.json if present (else objects.json and
 // relationships.json), then attributes.json. When attributes.json is missing, attributes already merged
