@@ -1,0 +1,131 @@
+// test_net: object and attribute mAP on Visual Genome, as the original tools/test_net.py computes them.
+// Either scores a model on images (--net), or re-scores saved detections (--rescore) without a network.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "bua/config/cli.h"
+#include "bua/eval/eval_report.h"
+#include "bua/eval/rescore.h"
+#include "bua/features/image_list.h"
+#include "bua/features/vg_test.h"
+#include "bua/model/checkpoint.h"
+#include "bua/model/device.h"
+#include "bua/util/atomic_file.h"
+#include "bua/util/error.h"
+#include "bua/util/log.h"
+#include "bua/util/tool_main.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// gt images → files: <images>/**/<image_id>.<jpg|png>.
+std::vector<std::string> find_images(const bua::VgGroundTruth& gt, const std::string& dir) {
+  std::map<std::string, std::string> by_stem;
+  for (const auto& e : bua::list_image_dir(dir)) by_stem.emplace(fs::path(e.path).stem().string(), e.path);
+  std::vector<std::string> paths;
+  for (const auto& im : gt.images) {
+    auto it = by_stem.find(std::to_string(im.image_id));
+    paths.push_back(it == by_stem.end() ? (fs::path(dir) / (std::to_string(im.image_id) + ".jpg")).string() : it->second);
+  }
+  return paths;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Object and attribute mAP on Visual Genome", "test_net"};
+  bua::ConfigFlags config_flags(app);
+  std::string net, gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val";
+  bool gt_boxes = false, json = false, no_cache = false;
+  int64_t max_images = 0, max_per_image = 400, batch = 4;
+  app.add_option("--net", net, "checkpoint to evaluate")->check(CLI::ExistingFile);
+  app.add_option("--gt", gt_path, "ground truth (gt.json layout)")->check(CLI::ExistingFile);
+  app.add_option("--images", images, "folder holding the images, found by id (<id>.jpg)");
+  app.add_option("--rescore", rescore, "score saved detections (detections.json layout) instead of running a net")
+      ->check(CLI::ExistingFile);
+  app.add_option("--out", out, "folder for detections, per-class AP lists and thresholds")->capture_default_str();
+  app.add_option("--split", split, "names the output files (object_thresholds_<split>.txt ...)")->capture_default_str();
+  app.add_flag("--gt-boxes", gt_boxes, "attribute mode: the gt boxes as ROIs (the original's test_gt)");
+  app.add_flag("--json", json, "print the results as JSON (the fields of expected.json)");
+  app.add_flag("--no-cache", no_cache, "detect again even when cached detections exist");
+  app.add_option("--max-images", max_images, "evaluate the first N images only (quick runs)");
+  app.add_option("--num-dets", max_per_image, "detections kept per image")->capture_default_str();
+  app.add_option("--device", device, "cpu | cuda | cuda:N")->capture_default_str();
+  app.add_option("--batch-images", batch, "images per head batch")->capture_default_str();
+  return bua::tool_main(app, argc, argv, [&] {
+    if (gt_path.empty()) bua::fail("--gt", "required");
+    bua::RescoreOptions r;
+    r.gt_path = gt_path;
+    r.out_dir = out;
+    r.split = split;
+    r.json = json;
+    if (!rescore.empty()) {
+      r.detections_path = rescore;
+      return bua::rescore_main(r, std::cout);
+    }
+    if (net.empty() || images.empty()) bua::fail("test_net", "give --net and --images (or --rescore DETECTIONS)");
+    const bua::Config cfg = config_flags.load();
+    std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
+    bua::VgGroundTruth gt = bua::load_vg_ground_truth(gt_path);
+    if (max_images > 0 && static_cast<int64_t>(gt.images.size()) > max_images) gt.images.resize(max_images);
+    fs::create_directories(out);
+    const std::string cache = (fs::path(out) / (gt_boxes ? "attribute_detections.json" : "detections.json")).string();
+    if (no_cache || !fs::exists(cache)) {
+      fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
+      bua::use_exact_float32();
+      auto model = bua::load_model(net, bua::parse_device(device));
+      if (model.checkpoint.classes.size() != gt.classes.size() ||
+          (gt_boxes && model.checkpoint.attributes.size() != gt.attributes.size()))
+        bua::fail(net, "its vocabulary (" + std::to_string(model.checkpoint.classes.size()) + " classes, " +
+                           std::to_string(model.checkpoint.attributes.size()) + " attributes) does not match " +
+                           gt_path + " (" + std::to_string(gt.classes.size()) + ", " +
+                           std::to_string(gt.attributes.size()) + ")");
+      bua::VgTestOptions o;
+      o.extract = bua::extract_options(cfg);
+      o.max_per_image = max_per_image;
+      o.attributes = gt_boxes;
+      o.batch_images = batch;
+      const auto result = bua::run_vg_test(model.detector, gt, find_images(gt, images), o);
+      bua::VgDetections dets;
+      (gt_boxes ? dets.attributes : dets.objects) = result.table;
+      bua::save_vg_detections(cache, dets, gt);
+      bua::log_info("detections cached in " + cache + " (a re-run only re-scores; --no-cache to detect again)");
+      if (!result.failures.empty()) {
+        std::string text = "# image_id\tpath\treason\n";
+        for (const auto& f : result.failures) text += f + "\n";
+        bua::write_file_atomic((fs::path(out) / "failures.txt").string(), text);
+        std::cerr << result.failures.size() << " of " << gt.images.size() << " images could not be read; listed in "
+                  << (fs::path(out) / "failures.txt").string() << "\n";
+      }
+    } else {
+      bua::log_info("using cached detections " + cache);
+    }
+    // Unreadable images are left out of the scores (and counted), on the first run and on cached re-runs.
+    const std::string failures_path = (fs::path(out) / "failures.txt").string();
+    if (fs::exists(failures_path)) {
+      std::set<int64_t> failed;
+      std::istringstream text(bua::read_file(failures_path));
+      for (std::string line; std::getline(text, line);)
+        if (!line.empty() && line[0] != '#') failed.insert(std::stoll(line.substr(0, line.find('\t'))));
+      const size_t before = gt.images.size();
+      gt.images.erase(std::remove_if(gt.images.begin(), gt.images.end(),
+                                     [&](const bua::VgGtImage& im) { return failed.count(im.image_id) > 0; }),
+                      gt.images.end());
+      std::cout << "Scored " << gt.images.size() << " of " << before << " images (" << before - gt.images.size()
+                << " unreadable, see " << failures_path << ")\n";
+    }
+    // Scoring goes through the same path as --rescore, over the (possibly truncated) ground truth.
+    const std::string gt_used = (fs::path(out) / "gt_used.json").string();
+    bua::save_vg_ground_truth(gt_used, gt);
+    r.gt_path = gt_used;
+    r.detections_path = cache;
+    return bua::rescore_main(r, std::cout);
+  });
+}
