@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <yaml-cpp/yaml.h>
 
 #include "bua/util/error.h"
 
@@ -18,6 +19,60 @@ bool frozen(const std::string& name) {
 bool is_bias(const std::string& name) { return name.size() >= 5 && name.compare(name.size() - 5, 5, ".bias") == 0; }
 
 }  // namespace
+
+SolverConfig load_solver_config(const std::string& path) {
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::Exception& e) {
+    fail(path, std::string("cannot read solver file: ") + e.what());
+  }
+  if (!root.IsMap()) fail(path, "a solver file is a map of keys");
+  SolverConfig c;
+  for (const auto& kv : root) {
+    const auto key = kv.first.as<std::string>();
+    const auto where = path + ":" + std::to_string(kv.first.Mark().line + 1);
+    try {
+      if (key == "base_lr") c.base_lr = kv.second.as<double>();
+      else if (key == "momentum") c.momentum = kv.second.as<double>();
+      else if (key == "weight_decay") c.weight_decay = kv.second.as<double>();
+      else if (key == "gamma") c.gamma = kv.second.as<double>();
+      else if (key == "stepsize") c.stepsize = kv.second.as<int64_t>();
+      else if (key == "display") c.display = kv.second.as<int64_t>();
+      else if (key == "average_loss") c.average_loss = kv.second.as<int64_t>();
+      else if (key == "lr_policy") {
+        if (kv.second.as<std::string>() != "step") fail(where, "only lr_policy step is supported");
+      } else if (key == "iter_size") {
+        if (kv.second.as<int>() != 1) fail(where, "iter_size must be 1 (use --images-per-process)");
+      } else fail(where, "unknown solver key " + key);
+    } catch (const YAML::Exception&) {
+      fail(where, "solver key " + key + " has a value of the wrong type");
+    }
+  }
+  if (c.base_lr <= 0 || c.stepsize <= 0 || c.display <= 0 || c.average_loss <= 0) fail(path, "values must be positive");
+  return c;
+}
+
+void init_head_weights(Detector& d, uint64_t seed) {
+  torch::manual_seed(seed);
+  torch::NoGradGuard no_grad;
+  auto gauss = [](const torch::Tensor& w, double std) { w.normal_(0, std); };
+  for (auto* conv : {d->rpn->conv.get(), d->rpn->cls_score.get(), d->rpn->bbox_pred.get()}) {
+    gauss(conv->weight, 0.01);
+    conv->bias.zero_();
+  }
+  gauss(d->box_head->cls_score->weight, 0.01);
+  d->box_head->cls_score->bias.zero_();
+  gauss(d->box_head->bbox_pred->weight, 0.001);
+  d->box_head->bbox_pred->bias.zero_();
+  if (d->attr_head) {
+    gauss(d->attr_head->cls_embedding->weight, 0.01);
+    for (auto* l : {d->attr_head->fc_attr.get(), d->attr_head->attr_score.get()}) {
+      gauss(l->weight, 0.01);
+      l->bias.zero_();
+    }
+  }
+}
 
 std::vector<LearnableParam> learnable_parameters(Detector& detector) {
   std::vector<LearnableParam> out;

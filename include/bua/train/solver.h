@@ -24,6 +24,14 @@ struct SolverConfig {
   int64_t average_loss = 100;  // ... the mean of the last this many losses
 };
 
+// Reads a solver file (experiments/solvers/*.yml: the keys above, lr_policy must be "step", iter_size 1).
+// Unknown keys and wrong types are a bua::Error naming the file and key.
+SolverConfig load_solver_config(const std::string& path);
+
+// The original's weight fillers for the layers it trains from scratch (gaussian, std 0.01; bbox_pred 0.001;
+// zero biases): RPN, cls_score, bbox_pred, cls_embedding, fc_attr, attr_score.
+void init_head_weights(Detector& detector, uint64_t seed);
+
 struct LearnableParam {
   std::string name;
   torch::Tensor tensor;

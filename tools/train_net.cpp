@@ -1,0 +1,122 @@
+// train_net: end-to-end training of the detector with attributes on a Visual Genome split, as the original
+// tools/train_net_multi_gpu.py. One process per GPU (or CPU process) started torchrun-style; see README.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "bua/config/cli.h"
+#include "bua/data/vg_dataset.h"
+#include "bua/dist/gradient_averager.h"
+#include "bua/model/checkpoint.h"
+#include "bua/model/device.h"
+#include "bua/train/trainer.h"
+#include "bua/train/vg_feed.h"
+#include "bua/util/error.h"
+#include "bua/util/log.h"
+#include "bua/util/tool_main.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// The starting model for a dataset: the architecture of `weights` (or --arch) with the dataset's class and
+// attribute counts; tensors of `weights` whose name and shape fit are copied, the rest start from the
+// original's fillers (ImageNet initialisation: trunk only).
+bua::Checkpoint starting_model(const std::string& weights, const std::string& arch_path, bool from_scratch,
+                               const bua::VgDataset& data, uint64_t seed) {
+  bua::Checkpoint c;
+  if (!weights.empty()) c = bua::load_checkpoint(weights);
+  if (!arch_path.empty()) c.arch = bua::load_arch(arch_path);
+  c.arch.num_classes = static_cast<int>(data.vocab.classes.size());
+  c.arch.num_attributes = static_cast<int>(data.vocab.attributes.size());
+  c.classes = data.vocab.classes.names();
+  c.attributes = data.vocab.attributes.names();
+  torch::manual_seed(seed);
+  bua::Detector d(c.arch);
+  bua::init_head_weights(d, seed);
+  auto state = bua::state_of(*d);
+  int copied = 0, fresh = 0;
+  for (auto& [name, t] : state) {
+    auto it = c.state.find(name);
+    if (it != c.state.end() && it->second.sizes() == t.sizes()) {
+      torch::NoGradGuard ng;
+      t.copy_(it->second);
+      ++copied;
+    } else {
+      ++fresh;
+    }
+  }
+  if (!from_scratch && copied == 0) bua::fail(weights, "no tensor of these weights fits the architecture");
+  bua::log_info(std::to_string(copied) + " tensors from " + (weights.empty() ? "nowhere" : weights) + ", " +
+                std::to_string(fresh) + " initialised");
+  c.state = state;
+  c.extra.clear();
+  c.iteration = 0;
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Train the bottom-up-attention detector on Visual Genome", "train_net"};
+  bua::ConfigFlags config_flags(app);
+  std::string imdb, data_dir = "data", weights, arch, resume, output, solver = "experiments/solvers/faster_rcnn_end2end_final.yml",
+              device = "cpu", cache_dir;
+  int64_t iters = 0;
+  int images_per_process = 1;
+  bool from_scratch = false;
+  app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir, or a split file")->required();
+  app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
+  app.add_option("--weights", weights, "initial weights: a checkpoint (e.g. import_caffemodel --trunk-only)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--arch", arch, "architecture file (default: that of --weights)")->check(CLI::ExistingFile);
+  app.add_flag("--from-scratch", from_scratch, "allow starting from random weights (needs --arch)");
+  app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
+  app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
+  app.add_option("--solver", solver, "solver file")->capture_default_str();
+  app.add_option("--output", output, "snapshot folder (default: output/<EXP_DIR>/<imdb>)");
+  app.add_option("--device", device, "cpu | cuda (each process uses cuda:LOCAL_RANK when WORLD_SIZE > 1)")->capture_default_str();
+  app.add_option("--images-per-process", images_per_process, "images per iteration on each process")->capture_default_str();
+  app.add_option("--cache-dir", cache_dir, "where the dataset cache goes (default: <data-dir>/cache)");
+  return bua::tool_main(app, argc, argv, [&] {
+    const bua::Config cfg = config_flags.load();
+    const bua::DistEnv env = bua::dist_env_from_environment();
+    if (env.rank == 0) std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
+    if (weights.empty() && resume.empty() && !from_scratch)
+      bua::fail("train_net", "give --weights (e.g. the ImageNet ResNet-101 via import_caffemodel --trunk-only), "
+                             "--resume, or --from-scratch with --arch");
+    if (from_scratch && arch.empty() && weights.empty()) bua::fail("--from-scratch", "needs --arch");
+    torch::Device dev = bua::parse_device(device);
+    if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+
+    bua::VgLoadOptions lo;
+    lo.cache_dir = cache_dir.empty() ? (fs::path(data_dir) / "cache").string() : cache_dir;
+    lo.progress = env.rank == 0;
+    const bua::VgDataset data = bua::load_vg_dataset(bua::resolve_vg_dataset(imdb, data_dir), lo);
+    bua::log_info(imdb + ": " + std::to_string(data.records.size()) + " images with objects");
+
+    bua::TrainOptions o;
+    o.max_iterations = iters;
+    o.solver = bua::load_solver_config(solver);
+    o.seed = static_cast<uint64_t>(cfg.RNG_SEED);
+    o.rank = env.rank;
+    o.world_size = env.world_size;
+    o.images_per_process = images_per_process;
+    o.output_dir = output.empty() ? bua::get_output_dir(cfg, imdb) : output;
+    const bua::Checkpoint start =
+        resume.empty() ? starting_model(weights, arch, from_scratch, data, o.seed) : bua::load_checkpoint(resume);
+    if (!resume.empty() && static_cast<int64_t>(start.classes.size()) != static_cast<int64_t>(data.vocab.classes.size()))
+      bua::fail(resume, "its class vocabulary does not match " + imdb);
+
+    std::unique_ptr<bua::GradientAverager> averager;
+    if (env.active()) averager = std::make_unique<bua::GradientAverager>(env, dev.is_cuda() ? "nccl" : "gloo");
+    const bua::VgTrainingFeed feed(data, cfg, o.seed, static_cast<int64_t>(env.world_size) * images_per_process);
+    const auto final_snapshot = bua::train_detector(
+        start, cfg, [&](int64_t it, int64_t slot, std::mt19937& rng) { return feed.blob(it, slot, rng); }, o,
+        averager.get(), dev);
+    if (averager) averager->barrier();
+    if (env.rank == 0) std::cout << "done solving; final snapshot: " << final_snapshot << "\n";
+    return 0;
+  });
+}
