@@ -10,6 +10,8 @@
 #include <sstream>
 
 #include "bua/config/cli.h"
+#include "bua/data/vg_dataset.h"
+#include "bua/data/vg_ground_truth.h"
 #include "bua/eval/eval_report.h"
 #include "bua/eval/rescore.h"
 #include "bua/features/image_list.h"
@@ -42,11 +44,13 @@ std::vector<std::string> find_images(const bua::VgGroundTruth& gt, const std::st
 int main(int argc, char** argv) {
   CLI::App app{"Object and attribute mAP on Visual Genome", "test_net"};
   bua::ConfigFlags config_flags(app);
-  std::string net, gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val";
+  std::string net, imdb, data_dir = "data", gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val";
   bool gt_boxes = false, json = false, no_cache = false;
   int64_t max_images = 0, max_per_image = 400, batch = 4;
   app.add_option("--net", net, "checkpoint to evaluate")->check(CLI::ExistingFile);
-  app.add_option("--gt", gt_path, "ground truth (gt.json layout)")->check(CLI::ExistingFile);
+  app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir (e.g. vg_1600-400-20_val)");
+  app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
+  app.add_option("--gt", gt_path, "ground truth (gt.json layout), instead of --imdb")->check(CLI::ExistingFile);
   app.add_option("--images", images, "folder holding the images, found by id (<id>.jpg)");
   app.add_option("--rescore", rescore, "score saved detections (detections.json layout) instead of running a net")
       ->check(CLI::ExistingFile);
@@ -60,7 +64,20 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "cpu | cuda | cuda:N")->capture_default_str();
   app.add_option("--batch-images", batch, "images per head batch")->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
-    if (gt_path.empty()) bua::fail("--gt", "required");
+    bua::VgGroundTruth gt;
+    std::vector<std::string> paths;
+    if (!imdb.empty()) {
+      bua::VgLoadOptions lo;
+      lo.cache_dir = (fs::path(data_dir) / "cache").string();
+      const auto data = bua::load_vg_dataset(bua::resolve_vg_dataset(imdb, data_dir), lo);
+      gt = bua::vg_ground_truth(data);
+      for (const auto& r : data.records)
+        if (!r.flipped) paths.push_back(r.image_path);
+      fs::create_directories(out);
+      gt_path = (fs::path(out) / "gt.json").string();
+      bua::save_vg_ground_truth(gt_path, gt);
+    }
+    if (gt_path.empty()) bua::fail("test_net", "give --imdb or --gt");
     bua::RescoreOptions r;
     r.gt_path = gt_path;
     r.out_dir = out;
@@ -70,14 +87,28 @@ int main(int argc, char** argv) {
       r.detections_path = rescore;
       return bua::rescore_main(r, std::cout);
     }
-    if (net.empty() || images.empty()) bua::fail("test_net", "give --net and --images (or --rescore DETECTIONS)");
+    if (net.empty() || (imdb.empty() && images.empty()))
+      bua::fail("test_net", "give --net and --imdb (or --gt and --images), or --rescore DETECTIONS");
     const bua::Config cfg = config_flags.load();
     std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
-    bua::VgGroundTruth gt = bua::load_vg_ground_truth(gt_path);
-    if (max_images > 0 && static_cast<int64_t>(gt.images.size()) > max_images) gt.images.resize(max_images);
+    if (imdb.empty()) {
+      gt = bua::load_vg_ground_truth(gt_path);
+      paths = find_images(gt, images);
+    }
+    if (max_images > 0 && static_cast<int64_t>(gt.images.size()) > max_images) {
+      gt.images.resize(max_images);
+      paths.resize(max_images);
+    }
     fs::create_directories(out);
     const std::string cache = (fs::path(out) / (gt_boxes ? "attribute_detections.json" : "detections.json")).string();
-    if (no_cache || !fs::exists(cache)) {
+    // The cache is valid for the same checkpoint (path, size, time), images and config.
+    const std::string key_path = cache + ".key";
+    std::ostringstream key;
+    key << fs::absolute(net).string() << "\n" << fs::file_size(net) << "\n"
+        << fs::last_write_time(net).time_since_epoch().count() << "\n" << gt.images.size() << " images, "
+        << max_per_image << " per image\n" << bua::to_yaml(cfg);
+    const bool cache_valid = fs::exists(cache) && fs::exists(key_path) && bua::read_file(key_path) == key.str();
+    if (no_cache || !cache_valid) {
       fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
       bua::use_exact_float32();
       auto model = bua::load_model(net, bua::parse_device(device));
@@ -92,10 +123,11 @@ int main(int argc, char** argv) {
       o.max_per_image = max_per_image;
       o.attributes = gt_boxes;
       o.batch_images = batch;
-      const auto result = bua::run_vg_test(model.detector, gt, find_images(gt, images), o);
+      const auto result = bua::run_vg_test(model.detector, gt, paths, o);
       bua::VgDetections dets;
       (gt_boxes ? dets.attributes : dets.objects) = result.table;
       bua::save_vg_detections(cache, dets, gt);
+      bua::write_file_atomic(key_path, key.str());
       bua::log_info("detections cached in " + cache + " (a re-run only re-scores; --no-cache to detect again)");
       if (!result.failures.empty()) {
         std::string text = "# image_id\tpath\treason\n";
