@@ -1,9 +1,10 @@
 // setup_vg: Visual Genome preparation (the original data/genome/setup_vg.py). Reads the raw VG files
 // and writes name counts, vocabularies and one Pascal-VOC XML per image; the raw files are not modified.
 //   setup_vg --data-dir data/vg --out-dir data/genome [--max-objects 2500 --max-attributes 1000 --max-relations 500]
+#include "bua/data/setup_vg.h"
+
 #include <iostream>
 
-#include "bua/data/setup_vg.h"
 #include "bua/util/tool_main.h"
 
 int main(int argc, char** argv) {

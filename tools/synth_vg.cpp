@@ -1,9 +1,10 @@
 // synth_vg: a small synthetic Visual Genome (drawn shapes with colours, sizes and patterns, related by
 // position) in VG's raw format, for running setup_vg -> create_splits -> training with no download.
 //   synth_vg --out DIR --images N --size S --seed K
+#include "bua/data/synth_vg.h"
+
 #include <iostream>
 
-#include "bua/data/synth_vg.h"
 #include "bua/util/tool_main.h"
 
 int main(int argc, char** argv) {

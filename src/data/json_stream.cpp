@@ -79,9 +79,12 @@ void for_each_json_element(
       if (c < 0) fail(where(in.offset()), "unexpected end of file inside element " + std::to_string(position.index));
       const char ch = static_cast<char>(c);
       if (in_string) {
-        if (escaped) escaped = false;
-        else if (ch == '\\') escaped = true;
-        else if (ch == '"') in_string = false;
+        if (escaped)
+          escaped = false;
+        else if (ch == '\\')
+          escaped = true;
+        else if (ch == '"')
+          in_string = false;
       } else if (ch == '"') {
         in_string = true;
       } else if (ch == '{' || ch == '[') {

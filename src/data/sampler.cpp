@@ -40,15 +40,24 @@ SamplerState SamplerState::parse(const std::string& text) {
     if (eq == std::string::npos) fail("sampler state", "expected key=value, got '" + field + "'");
     const std::string key = field.substr(0, eq), value = field.substr(eq + 1);
     try {
-      if (key == "seed") s.seed = std::stoull(value);
-      else if (key == "epoch") s.epoch = std::stoll(value);
-      else if (key == "position") s.position = std::stoll(value);
-      else if (key == "dataset_size") s.dataset_size = std::stoll(value);
-      else if (key == "images_per_batch") s.images_per_batch = std::stoi(value);
-      else if (key == "aspect_grouping") s.aspect_grouping = std::stoi(value) != 0;
-      else if (key == "rank") s.rank = std::stoi(value);
-      else if (key == "world_size") s.world_size = std::stoi(value);
-      else fail("sampler state", "unknown key '" + key + "'");
+      if (key == "seed")
+        s.seed = std::stoull(value);
+      else if (key == "epoch")
+        s.epoch = std::stoll(value);
+      else if (key == "position")
+        s.position = std::stoll(value);
+      else if (key == "dataset_size")
+        s.dataset_size = std::stoll(value);
+      else if (key == "images_per_batch")
+        s.images_per_batch = std::stoi(value);
+      else if (key == "aspect_grouping")
+        s.aspect_grouping = std::stoi(value) != 0;
+      else if (key == "rank")
+        s.rank = std::stoi(value);
+      else if (key == "world_size")
+        s.world_size = std::stoi(value);
+      else
+        fail("sampler state", "unknown key '" + key + "'");
     } catch (const std::logic_error&) {
       fail("sampler state", "bad value in '" + field + "'");
     }
@@ -62,8 +71,8 @@ AspectRatioGroupedSampler::AspectRatioGroupedSampler(std::vector<bool> horizonta
     : horizontal_(std::move(horizontal)), options_(options) {
   if (options_.images_per_batch < 1) fail("sampler", "images_per_batch must be >= 1");
   if (options_.world_size < 1 || options_.rank < 0 || options_.rank >= options_.world_size)
-    fail("sampler", "rank " + std::to_string(options_.rank) + " is not in a world of " +
-                        std::to_string(options_.world_size));
+    fail("sampler",
+         "rank " + std::to_string(options_.rank) + " is not in a world of " + std::to_string(options_.world_size));
   build_epoch();
   if (batches_.empty())
     fail("sampler", std::to_string(horizontal_.size()) + " images give no batch of " +

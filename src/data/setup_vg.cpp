@@ -163,8 +163,8 @@ SetupVgResult setup_vg(const SetupVgOptions& options) {
   write_counts(out / "attributes_count.txt", counts.attributes);
   write_counts(out / "relations_count.txt", counts.relations);
   VgVocabSets vocab;
-  vocab.objects = write_vocab(out / ("objects_vocab_" + std::to_string(options.max_objects) + ".txt"),
-                              counts.objects, options.max_objects);
+  vocab.objects = write_vocab(out / ("objects_vocab_" + std::to_string(options.max_objects) + ".txt"), counts.objects,
+                              options.max_objects);
   vocab.attributes = write_vocab(out / ("attributes_vocab_" + std::to_string(options.max_attributes) + ".txt"),
                                  counts.attributes, options.max_attributes);
   vocab.relations = write_vocab(out / ("relations_vocab_" + std::to_string(options.max_relations) + ".txt"),

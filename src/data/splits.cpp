@@ -2,9 +2,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "bua/data/py_random.h"
 #include "bua/data/setup_vg.h"
@@ -143,10 +142,11 @@ CreateSplitsResult create_splits(const CreateSplitsOptions& options) {
     fail(options.image_data, std::to_string(val.size()) + " images are in Karpathy val, more than the val size " +
                                  std::to_string(options.val_size));
   if (static_cast<int64_t>(test.size()) > options.test_size)
-    fail(options.image_data, std::to_string(test.size()) + " images are in Karpathy/COCO test, more than the test size " +
+    fail(options.image_data, std::to_string(test.size()) +
+                                 " images are in Karpathy/COCO test, more than the test size " +
                                  std::to_string(options.test_size));
-  const int64_t needed = options.test_size - static_cast<int64_t>(test.size()) + options.val_size -
-                         static_cast<int64_t>(val.size());
+  const int64_t needed =
+      options.test_size - static_cast<int64_t>(test.size()) + options.val_size - static_cast<int64_t>(val.size());
   if (needed > static_cast<int64_t>(remainder.size()))
     fail(options.image_data, "only " + std::to_string(remainder.size()) + " images are free to fill val and test (" +
                                  std::to_string(needed) + " needed)");

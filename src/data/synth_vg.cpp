@@ -1,15 +1,13 @@
 #include "bua/data/synth_vg.h"
 
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <memory>
-
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "bua/data/sampler.h"
 #include "bua/util/atomic_file.h"
@@ -21,8 +19,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 const std::vector<std::string>& synth_shapes() {
-  static const std::vector<std::string> v{"circle", "square", "triangle", "star",     "cross",
-                                          "ring",   "diamond", "hexagon", "crescent", "arrow"};
+  static const std::vector<std::string> v{"circle", "square",  "triangle", "star",     "cross",
+                                          "ring",   "diamond", "hexagon",  "crescent", "arrow"};
   return v;
 }
 // Every colour and size is one of setup_vg's common adjectives, so "large red star" splits like VG's names.
@@ -233,8 +231,10 @@ namespace {
 
 json object_json(const SynthObject& o, const char* name_key) {
   json j = {{"object_id", o.object_id}, {"x", o.x}, {"y", o.y}, {"w", o.w}, {"h", o.h}, {"synsets", json::array()}};
-  if (std::string(name_key) == "names") j["names"] = {o.name};
-  else j["name"] = o.name;
+  if (std::string(name_key) == "names")
+    j["names"] = {o.name};
+  else
+    j["name"] = o.name;
   return j;
 }
 
@@ -296,13 +296,20 @@ SynthVgResult write_synth_vg(const SynthVgOptions& options) {
     }
     for (const SynthRelation& r : im.relations) {
       const SynthObject &s = im.objects[r.subject], &o = im.objects[r.object];
-      sg_rels.push_back({{"relationship_id", r.relationship_id}, {"predicate", r.predicate},
-                         {"subject_id", s.object_id}, {"object_id", o.object_id}, {"synsets", json::array()}});
-      rels.push_back({{"relationship_id", r.relationship_id}, {"predicate", r.predicate}, {"synsets", json::array()},
-                      {"subject", object_json(s, "name")}, {"object", object_json(o, "name")}});
+      sg_rels.push_back({{"relationship_id", r.relationship_id},
+                         {"predicate", r.predicate},
+                         {"subject_id", s.object_id},
+                         {"object_id", o.object_id},
+                         {"synsets", json::array()}});
+      rels.push_back({{"relationship_id", r.relationship_id},
+                      {"predicate", r.predicate},
+                      {"synsets", json::array()},
+                      {"subject", object_json(s, "name")},
+                      {"object", object_json(o, "name")}});
     }
     scene_graphs.add({{"image_id", id}, {"objects", sg_objects}, {"relationships", sg_rels}});
-    objects.add({{"image_id", id}, {"image_url", "https://synthetic.invalid/VG_100K/" + file}, {"objects", sg_objects}});
+    objects.add(
+        {{"image_id", id}, {"image_url", "https://synthetic.invalid/VG_100K/" + file}, {"objects", sg_objects}});
     relationships.add({{"image_id", id}, {"relationships", rels}});
     attributes.add({{"image_id", id}, {"attributes", attr_records}});
     ++result.images;

@@ -170,12 +170,11 @@ std::optional<VgCacheContents> load_vg_cache(const std::string& path, uint64_t f
   uint64_t stored = 0, count = 0;
   for (char& c : magic)
     if (!in.pod(c)) return std::nullopt;
-  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0 || !in.pod(stored) || stored != fingerprint)
-    return std::nullopt;
+  if (std::memcmp(magic, kMagic, sizeof kMagic) != 0 || !in.pod(stored) || stored != fingerprint) return std::nullopt;
   VgCacheContents c;
   c.report.from_cache = true;
-  bool ok = in.pod(c.report.split_lines) && in.pod(c.report.missing_annotations) &&
-            in.pod(c.report.without_objects) && in.pod(c.report.replaced_boxes) && in.pod(count);
+  bool ok = in.pod(c.report.split_lines) && in.pod(c.report.missing_annotations) && in.pod(c.report.without_objects) &&
+            in.pod(c.report.replaced_boxes) && in.pod(count);
   if (ok && count <= bytes.size()) c.records.resize(count);
   for (size_t i = 0; ok && i < count; ++i) {
     VgRecord& r = c.records[i];
@@ -184,8 +183,8 @@ std::optional<VgCacheContents> load_vg_cache(const std::string& path, uint64_t f
     std::vector<uint8_t> lengths;
     std::vector<int32_t> values;
     ok = in.pod(r.image_id) && in.pod(w) && in.pod(h) && in.pod(flipped) && in.text(r.image_path) &&
-         in.array(r.boxes) && in.array(r.classes) && in.array(r.relations) && in.array(lengths) &&
-         in.array(values) && r.classes.size() == r.boxes.size() && lengths.size() == r.boxes.size();
+         in.array(r.boxes) && in.array(r.classes) && in.array(r.relations) && in.array(lengths) && in.array(values) &&
+         r.classes.size() == r.boxes.size() && lengths.size() == r.boxes.size();
     r.width = w, r.height = h, r.flipped = flipped != 0;
     r.attributes.assign(r.boxes.size(), {});
     size_t used = 0;

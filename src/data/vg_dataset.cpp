@@ -106,8 +106,8 @@ VgRecord flipped_record(const VgRecord& record) {
     b[0] = w1 - x2;
     b[2] = w1 - x1;
     if (b[2] < b[0] || b[0] < 0)
-      fail("image " + std::to_string(record.image_id), "box outside the image width " + std::to_string(record.width) +
-                                                           " cannot be flipped");
+      fail("image " + std::to_string(record.image_id),
+           "box outside the image width " + std::to_string(record.width) + " cannot be flipped");
   }
   return f;
 }

@@ -16,7 +16,8 @@ VgGroundTruth vg_ground_truth(const VgDataset& dataset) {
     image.height = r.height;
     for (size_t i = 0; i < r.boxes.size(); ++i) {
       const BoxF& b = r.boxes[i];
-      image.boxes.push_back({static_cast<int>(b[0]), static_cast<int>(b[1]), static_cast<int>(b[2]), static_cast<int>(b[3])});
+      image.boxes.push_back(
+          {static_cast<int>(b[0]), static_cast<int>(b[1]), static_cast<int>(b[2]), static_cast<int>(b[3])});
       image.classes.push_back(r.classes[i]);
       std::vector<int> attributes;
       for (int32_t a : r.attributes[i])

@@ -32,8 +32,8 @@ std::string python_str(const JsonNumber& n) {
   char buf[64];
   const double mag = std::fabs(n.value);
   const bool fixed = mag == 0 || (mag >= 1e-4 && mag < 1e16);
-  auto r = std::to_chars(buf, buf + sizeof buf, n.value,
-                         fixed ? std::chars_format::fixed : std::chars_format::scientific);
+  auto r =
+      std::to_chars(buf, buf + sizeof buf, n.value, fixed ? std::chars_format::fixed : std::chars_format::scientific);
   std::string s(buf, r.ptr);
   if (fixed) {
     if (s.find('.') == std::string::npos) s += ".0";
@@ -163,7 +163,8 @@ class Reader {
     if (!fs::exists(path)) fail(path, "file not found");
     out_.files_read.push_back(path);
     std::unique_ptr<Progress> progress;
-    if (options_.progress) progress = std::make_unique<Progress>("reading " + fs::path(path).filename().string(), -1, "images");
+    if (options_.progress)
+      progress = std::make_unique<Progress>("reading " + fs::path(path).filename().string(), -1, "images");
     for_each_json_element(path, [&](const json& element, const JsonStreamPosition& pos) {
       fn(element, pos.index);
       if (progress) progress->set(pos.index + 1, pos.file_size > 0 ? double(pos.bytes_read) / pos.file_size : -1.0);
@@ -312,7 +313,8 @@ RawVg read_raw_vg(const std::string& data_dir, const RawVgOptions& options) {
   RawVg out;
   const fs::path dir(data_dir);
   const std::string image_data = (dir / "image_data.json").string();
-  for (RawImageInfo& info : read_image_data(image_data, options.progress)) out.images.emplace(info.image_id, std::move(info));
+  for (RawImageInfo& info : read_image_data(image_data, options.progress))
+    out.images.emplace(info.image_id, std::move(info));
   out.files_read.push_back(image_data);
 
   Reader reader(options, out);

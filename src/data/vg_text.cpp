@@ -28,8 +28,8 @@ char32_t decode_utf8(std::string_view s, size_t& pos) {
     }
   }
   if ((b0 & 0xF8) == 0xF0 && cont(pos + 1) && cont(pos + 2) && cont(pos + 3)) {
-    char32_t c = (static_cast<char32_t>(b0 & 0x07) << 18) | (byte(pos + 1) << 12) | (byte(pos + 2) << 6) |
-                 byte(pos + 3);
+    char32_t c =
+        (static_cast<char32_t>(b0 & 0x07) << 18) | (byte(pos + 1) << 12) | (byte(pos + 2) << 6) | byte(pos + 3);
     if (c >= 0x10000 && c <= 0x10FFFF) {
       pos += 4;
       return c;
@@ -151,8 +151,8 @@ std::vector<std::string> split_on(std::string_view text, std::string_view sep) {
 
 bool is_common_attribute(std::string_view word) {
   static const std::array<std::string_view, 19> kCommon = {
-      "white", "black",  "blue",  "green", "red",  "brown", "yellow", "small", "large", "silver",
-      "wooden", "orange", "gray", "grey",  "metal", "pink", "tall",   "long",  "dark"};
+      "white",  "black",  "blue", "green", "red",   "brown", "yellow", "small", "large", "silver",
+      "wooden", "orange", "gray", "grey",  "metal", "pink",  "tall",   "long",  "dark"};
   for (auto c : kCommon)
     if (c == word) return true;
   return false;

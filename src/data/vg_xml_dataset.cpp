@@ -1,9 +1,8 @@
 // The part of Visual Genome loading that reads XML (pugixml); left out of builds without pugixml.
-#include <pugixml.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <pugixml.hpp>
 
 #include "bua/data/splits.h"
 #include "bua/data/vg_cache.h"
@@ -96,7 +95,8 @@ VgDataset load_vg_dataset(const VgDatasetPaths& paths, const VgLoadOptions& opti
 
   d.report.split_lines = static_cast<int64_t>(entries.size());
   std::unique_ptr<Progress> progress;
-  if (options.progress) progress = std::make_unique<Progress>("loading " + paths.split_file, d.report.split_lines, "images");
+  if (options.progress)
+    progress = std::make_unique<Progress>("loading " + paths.split_file, d.report.split_lines, "images");
   for (const SplitEntry& e : entries) {
     if (progress) progress->add();
     const std::string xml = (fs::path(paths.xml_dir) / (std::to_string(e.image_id) + ".xml")).string();
@@ -125,6 +125,10 @@ VgDataset load_vg_dataset(const VgDatasetPaths& paths, const VgLoadOptions& opti
   if (progress) progress->finish();
   if (!cache.empty()) save_vg_cache(cache, fingerprint, d.records, d.report);
   return d;
+}
+
+VgDataset load_vg_dataset(const std::string& name, const std::string& data_root, const VgLoadOptions& options) {
+  return load_vg_dataset(resolve_vg_dataset(name, data_root), options);
 }
 
 }  // namespace bua

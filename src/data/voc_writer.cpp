@@ -8,17 +8,22 @@ std::string xml_escape_ascii(const std::string& text) {
   for (size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b < 0x80) {
-      if (b == '&') out += "&amp;";
-      else if (b == '<') out += "&lt;";
-      else if (b == '>') out += "&gt;";
-      else out += static_cast<char>(b);
+      if (b == '&')
+        out += "&amp;";
+      else if (b == '<')
+        out += "&lt;";
+      else if (b == '>')
+        out += "&gt;";
+      else
+        out += static_cast<char>(b);
       ++i;
       continue;
     }
     // A UTF-8 sequence (the JSON parser has validated it) becomes "&#<code point>;".
     int len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
     char32_t c = b & (len == 4 ? 0x07 : len == 3 ? 0x0F : 0x1F);
-    for (int k = 1; k < len && i + k < text.size(); ++k) c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    for (int k = 1; k < len && i + k < text.size(); ++k)
+      c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
     out += "&#" + std::to_string(static_cast<uint32_t>(c)) + ";";
     i += len;
   }

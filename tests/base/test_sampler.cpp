@@ -1,10 +1,9 @@
 // The aspect-ratio grouping batch sampler: grouping, seeding, sharding over ranks, resuming.
-#include "bua/data/sampler.h"
-
 #include <gtest/gtest.h>
 
 #include <set>
 
+#include "bua/data/sampler.h"
 #include "bua/util/error.h"
 
 namespace {

@@ -1,7 +1,5 @@
 // setup_vg against the original's own outputs (tests/data/setup_vg), plus each cleaning, counting,
 // joining and error rule on small hand-written inputs.
-#include "bua/data/setup_vg.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -9,6 +7,7 @@
 #include <set>
 
 #include "bua/data/json_stream.h"
+#include "bua/data/setup_vg.h"
 #include "bua/data/vg_text.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
@@ -143,8 +142,8 @@ TEST(SetupVgReference, CutLimitsMatchTheOriginal) { expect_matches_reference("li
 
 TEST(VgText, CleanString) {
   EXPECT_EQ(bua::clean_string("  Tree. "), "tree");
-  EXPECT_EQ(bua::clean_string("a b . "), "a b");      // one '.' dropped, then stripped again
-  EXPECT_EQ(bua::clean_string("dots.."), "dots.");    // only one
+  EXPECT_EQ(bua::clean_string("a b . "), "a b");    // one '.' dropped, then stripped again
+  EXPECT_EQ(bua::clean_string("dots.."), "dots.");  // only one
   EXPECT_EQ(bua::clean_string("."), "");
   EXPECT_EQ(bua::clean_string("CAFÉ\u00a0"), "café");  // Unicode lower and strip, as Python 3
   EXPECT_EQ(bua::python_lower("ÀÖØÞ ĀĹŸ ΣΆ ДЁ İ"), "àöøþ āĺÿ σά дё i\u0307");
@@ -239,7 +238,8 @@ TEST(VgJsonStream, ReadsOneElementAtATime) {
   EXPECT_EQ(seen, (std::vector<std::string>{R"({"a":"x],}\""})", "[1,[2]]", "3", "\"s\""}));
   bua::write_file_atomic(dir.file("empty.json"), "[]");
   int n = 0;
-  bua::for_each_json_element(dir.file("empty.json"), [&](const nlohmann::json&, const bua::JsonStreamPosition&) { ++n; });
+  bua::for_each_json_element(dir.file("empty.json"),
+                             [&](const nlohmann::json&, const bua::JsonStreamPosition&) { ++n; });
   EXPECT_EQ(n, 0);
 }
 
@@ -256,8 +256,9 @@ TEST(VgJsonStream, MalformedFilesNameFileAndElement) {
   EXPECT_NE(err("[{\"a\": 1}, ").find("end of file"), std::string::npos);
   EXPECT_NE(err("[1,]").find("malformed"), std::string::npos);
   EXPECT_NE(err("[1] x").find("after the array"), std::string::npos);
-  EXPECT_NE(error_of([&] { bua::for_each_json_element(dir.file("none.json"), [](const auto&, const auto&) {}); })
-                .find("cannot open"),
+  EXPECT_NE(error_of([&] {
+              bua::for_each_json_element(dir.file("none.json"), [](const auto&, const auto&) {});
+            }).find("cannot open"),
             std::string::npos);
 }
 
@@ -419,9 +420,9 @@ TEST(SetupVgTool, RunsAndFailsCleanly) {
                                       out.path().string() + " --max-objects 8 --max-attributes 6 --max-relations 4");
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("xml written: 22"), std::string::npos) << ok.output;
-  EXPECT_EQ(bua::read_file(out.file("objects_count.txt")), bua::read_file(reference("limited/expected/objects_count.txt")));
-  auto bad = bua::testing::run_command(tool + " -q --data-dir " + out.path().string() + " --out-dir " +
-                                       out.file("o2"));
+  EXPECT_EQ(bua::read_file(out.file("objects_count.txt")),
+            bua::read_file(reference("limited/expected/objects_count.txt")));
+  auto bad = bua::testing::run_command(tool + " -q --data-dir " + out.path().string() + " --out-dir " + out.file("o2"));
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_NE(bad.output.find("setup_vg: error:"), std::string::npos) << bad.output;
   EXPECT_NE(bad.output.find("image_data.json"), std::string::npos) << bad.output;

@@ -1,13 +1,12 @@
 // create_splits: Python's generator and the Python 2 shuffle bit for bit, the original's procedure on a
 // small case (expected files produced by the original create_splits.py logic), every rule and error.
-#include "bua/data/splits.h"
-
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <set>
 
 #include "bua/data/py_random.h"
+#include "bua/data/splits.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
@@ -194,8 +193,9 @@ TEST(SplitFiles, ReadsTheReleasedFormat) {
   EXPECT_EQ(entries[1].image_id, 170);
   EXPECT_EQ(entries[2].image_id, 2371419);
   bua::write_split_file(dir.file("copy.txt"), entries);
-  EXPECT_EQ(bua::read_file(dir.file("copy.txt")),
-            "VG_100K_2/2415417.jpg xml/2415417.xml\nVG_100K_2/170.jpg xml/170.xml\nVG_100K/2371419.jpg xml/2371419.xml\n");
+  EXPECT_EQ(
+      bua::read_file(dir.file("copy.txt")),
+      "VG_100K_2/2415417.jpg xml/2415417.xml\nVG_100K_2/170.jpg xml/170.xml\nVG_100K/2371419.jpg xml/2371419.xml\n");
 
   bua::write_file_atomic(dir.file("bad.txt"), "VG_100K/1.jpg xml/1.xml\nVG_100K/2.jpg\n");
   EXPECT_NE(error_of([&] { bua::read_split_file(dir.file("bad.txt")); }).find("bad.txt:2"), std::string::npos);

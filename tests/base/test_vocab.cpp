@@ -1,8 +1,7 @@
 // Vocabulary files in the released format (data/genome/1600-400-20/*_vocab.txt).
-#include "bua/data/vocab.h"
-
 #include <gtest/gtest.h>
 
+#include "bua/data/vocab.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "io_test_util.h"

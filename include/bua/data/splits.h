@@ -32,7 +32,7 @@ struct CreateSplitsOptions {
   std::string out_dir;     // train.txt, val.txt, test.txt go here
   int64_t val_size = 5000;
   int64_t test_size = 5000;
-  uint64_t seed = 10;      // the original's random.seed(10)
+  uint64_t seed = 10;                                                  // the original's random.seed(10)
   std::string karpathy_train, karpathy_val, karpathy_test, coco_test;  // optional lists
   bool overwrite = false;  // replace existing split files (else they are an error)
 };

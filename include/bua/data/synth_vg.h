@@ -20,7 +20,7 @@ const std::vector<std::string>& synth_predicates();  // left of, right of, above
 struct SynthVgOptions {
   std::string out_dir;
   int64_t images = 100;
-  int size = 256;          // longer image side; images are square, 4:3 or 3:4
+  int size = 256;  // longer image side; images are square, 4:3 or 3:4
   uint64_t seed = 0;
   int min_objects = 2, max_objects = 6;
   int jpeg_quality = 95;

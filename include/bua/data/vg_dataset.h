@@ -37,7 +37,7 @@ struct VgVocabularies {
 
 // Where a dataset's files are.
 struct VgDatasetPaths {
-  std::string name;              // e.g. vg_1600-400-20_train; names the cache file
+  std::string name;  // e.g. vg_1600-400-20_train; names the cache file
   std::string objects_vocab, attributes_vocab, relations_vocab;
   std::string split_file;        // "<image file> <annotation file>" lines
   std::string xml_dir;           // <image_id>.xml per image (images without one have no object)
@@ -78,6 +78,8 @@ VgVocabularies load_vg_vocabularies(const VgDatasetPaths& paths);
 // Loads the split: from the cache when it is there and its inputs have not changed, else from the XML
 // files (then writes the cache). Needs pugixml (defined in vg_xml_dataset.cpp).
 VgDataset load_vg_dataset(const VgDatasetPaths& paths, const VgLoadOptions& options = {});
+// The same by name (see resolve_vg_dataset), e.g. load_vg_dataset("vg_1600-400-20_train", "data", {...}).
+VgDataset load_vg_dataset(const std::string& name, const std::string& data_root, const VgLoadOptions& options = {});
 
 // --- the rules, on one image ---------------------------------------------------------------------
 

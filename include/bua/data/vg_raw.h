@@ -49,7 +49,7 @@ struct RawImageInfo {
   int64_t image_id = 0;
   std::string url;
   int64_t width = 0, height = 0;
-  std::string coco_id;    // as Python's str() prints it: "None" when null
+  std::string coco_id;  // as Python's str() prints it: "None" when null
   std::string flickr_id;
   int64_t coco_number = 0;  // the COCO id when it is a non-zero integer, else 0 (Python's truthiness)
 };
