@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
               << "objects: " << r.objects << " names, vocab " << r.objects_vocab << "\n"
               << "attributes: " << r.attributes << " names, vocab " << r.attributes_vocab << "\n"
               << "relations: " << r.relations << " names, vocab " << r.relations_vocab << "\n";
+    if (r.stale_xml) std::cout << "xml files left from an earlier run: " << r.stale_xml << "\n";
     if (r.skipped_objects) std::cout << "objects skipped (broken box or no name): " << r.skipped_objects << "\n";
     return 0;
   });

@@ -8,6 +8,7 @@
 #include "bua/data/vg_text.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
+#include "bua/util/log.h"
 #include "bua/util/progress.h"
 
 namespace bua {
@@ -175,17 +176,27 @@ SetupVgResult setup_vg(const SetupVgOptions& options) {
 
   std::unique_ptr<Progress> progress;
   if (options.progress) progress = std::make_unique<Progress>("writing xml", result.images, "images");
+  std::unordered_set<std::string> written;
   for (const RawSceneGraph& g : raw.scene_graphs) {
     const RawImageInfo& info = raw.images.at(g.image_id);
     VocAnnotation annotation = annotate_vg_image(g, info, vocab);
     if (!annotation.objects.empty()) {
       const std::string name = split_vg_url(info.url, "image " + std::to_string(g.image_id)).xml_name;
       write_file_atomic((out / "xml" / name).string(), voc_xml(annotation));
+      written.insert(name);
       ++result.xml_written;
     }
     if (progress) progress->add();
   }
   if (progress) progress->finish();
+  // An XML left by an earlier run (other data or limits) would be read as this run's: say so.
+  for (const auto& entry : fs::directory_iterator(out / "xml")) {
+    const std::string name = entry.path().filename().string();
+    if (entry.path().extension() == ".xml" && !written.count(name)) ++result.stale_xml;
+  }
+  if (result.stale_xml)
+    log_warn((out / "xml").string() + ": " + std::to_string(result.stale_xml) +
+             " XML files were not written by this run (left from an earlier one?); loaders will read them");
   return result;
 }
 

@@ -319,8 +319,15 @@ TEST(SetupVg, VocabularyCutDropsObjectsAndImagesWithoutObjects) {
   TempDir out;
   auto r = run(raw, out.path().string(), 1);
   EXPECT_EQ(r.xml_written, 1);
+  EXPECT_EQ(r.stale_xml, 0);
   EXPECT_TRUE(fs::exists(out.file("xml/1.xml")));
   EXPECT_FALSE(fs::exists(out.file("xml/2.xml")));
+  // An XML from an earlier run with a larger vocabulary is reported.
+  run(raw, out.path().string(), 2);
+  EXPECT_TRUE(fs::exists(out.file("xml/2.xml")));
+  QuietLog log;
+  EXPECT_EQ(run(raw, out.path().string(), 1).stale_xml, 1);
+  EXPECT_NE(log.text.str().find("1 XML files were not written by this run"), std::string::npos) << log.text.str();
   EXPECT_EQ(bua::read_file(out.file("objects_vocab_1.txt")), "cat\n");
   EXPECT_EQ(bua::read_file(out.file("attributes_vocab_1.txt")), "");
 }

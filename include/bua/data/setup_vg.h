@@ -65,6 +65,7 @@ struct SetupVgResult {
   int64_t images = 0;                                 // scene graphs read
   int64_t xml_written = 0;                            // images keeping at least one object
   int64_t skipped_objects = 0;                        // broken boxes / no name
+  int64_t stale_xml = 0;                              // XML files in out_dir/xml this run did not write (reported)
   size_t objects = 0, attributes = 0, relations = 0;  // distinct names counted
   size_t objects_vocab = 0, attributes_vocab = 0, relations_vocab = 0;
 };
