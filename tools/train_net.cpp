@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   app.add_option("--weights", weights, "initial weights: a checkpoint (e.g. import_caffemodel --trunk-only)")
       ->check(CLI::ExistingFile);
   app.add_option("--arch", arch, "architecture file (default: that of --weights)")->check(CLI::ExistingFile);
-  app.add_flag("--from-scratch", from_scratch, "allow starting from random weights (needs --arch)");
+  app.add_flag("--from-scratch", from_scratch,
+               "allow starting from random weights (needs --arch); then conv1, res2 and res3 train too");
   app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
   app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
   app.add_option("--solver", solver, "solver file")->capture_default_str();
@@ -103,6 +104,7 @@ int main(int argc, char** argv) {
     o.rank = env.rank;
     o.world_size = env.world_size;
     o.images_per_process = images_per_process;
+    o.freeze_bottom = !from_scratch;
     o.output_dir = output.empty() ? bua::get_output_dir(cfg, imdb) : output;
     const bua::Checkpoint start =
         resume.empty() ? starting_model(weights, arch, from_scratch, data, o.seed) : bua::load_checkpoint(resume);

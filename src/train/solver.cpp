@@ -74,10 +74,10 @@ void init_head_weights(Detector& d, uint64_t seed) {
   }
 }
 
-std::vector<LearnableParam> learnable_parameters(Detector& detector) {
+std::vector<LearnableParam> learnable_parameters(Detector& detector, bool freeze_bottom) {
   std::vector<LearnableParam> out;
   for (auto& p : detector->named_parameters()) {
-    if (frozen(p.key())) {
+    if (freeze_bottom && frozen(p.key())) {
       p.value().set_requires_grad(false);
       continue;
     }

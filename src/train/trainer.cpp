@@ -70,7 +70,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
   detector->to(device);
   detector->train();
-  CaffeSgd solver(learnable_parameters(detector), o.solver);
+  CaffeSgd solver(learnable_parameters(detector, o.freeze_bottom), o.solver);
   if (model.iteration > 0) {
     std::map<std::string, torch::Tensor> momentum;
     for (const auto& [k, v] : model.extra)

@@ -39,8 +39,10 @@ struct LearnableParam {
 };
 
 // The learnable parameters of the detector, with the original's frozen layers left out (and their
-// requires_grad cleared): conv1, all of res2 and res3, res4a_branch1. Frozen BatchNorm/Scale are buffers.
-std::vector<LearnableParam> learnable_parameters(Detector& detector);
+// requires_grad cleared): conv1, all of res2 and res3, res4a_branch1 — they hold ImageNet features. A model
+// trained from scratch has none to keep: `freeze_bottom` false trains them too. Frozen BatchNorm/Scale are
+// buffers either way.
+std::vector<LearnableParam> learnable_parameters(Detector& detector, bool freeze_bottom = true);
 
 class CaffeSgd {
  public:

@@ -26,6 +26,7 @@ struct TrainOptions {
   uint64_t seed = 3;             // RNG_SEED
   int rank = 0, world_size = 1;  // this process among the data-parallel ones
   int images_per_process = 1;    // images per iteration on each process (gradients averaged; IMS_PER_BATCH)
+  bool freeze_bottom = true;     // the original's frozen conv1/res2/res3/res4a_branch1 (false from scratch)
 };
 
 // Produces the training blob for image `slot` of iteration `iteration`. Slots number the images of one
