@@ -24,7 +24,7 @@ namespace {
 // attribute counts; tensors of `weights` whose name and shape fit are copied, the rest start from the
 // original's fillers (ImageNet initialisation: trunk only).
 bua::Checkpoint starting_model(const std::string& weights, const std::string& arch_path, bool from_scratch,
-                               const bua::VgDataset& data, uint64_t seed) {
+                               bool he_init, const bua::VgDataset& data, uint64_t seed) {
   bua::Checkpoint c;
   if (!weights.empty()) c = bua::load_checkpoint(weights);
   if (!arch_path.empty()) c.arch = bua::load_arch(arch_path);
@@ -34,7 +34,8 @@ bua::Checkpoint starting_model(const std::string& weights, const std::string& ar
   c.attributes = data.vocab.attributes.names();
   torch::manual_seed(seed);
   bua::Detector d(c.arch);
-  bua::init_head_weights(d, seed);
+  if (from_scratch && he_init) bua::init_from_scratch(d, seed);
+  else bua::init_head_weights(d, seed);
   auto state = bua::state_of(*d);
   int copied = 0, fresh = 0;
   for (auto& [name, t] : state) {
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   int64_t iters = 0;
   int images_per_process = 1;
   bool from_scratch = false;
+  std::string scratch_init = "he";
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir, or a split file")->required();
   app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
   app.add_option("--weights", weights, "initial weights: a checkpoint (e.g. import_caffemodel --trunk-only)")
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
   app.add_option("--arch", arch, "architecture file (default: that of --weights)")->check(CLI::ExistingFile);
   app.add_flag("--from-scratch", from_scratch,
                "allow starting from random weights (needs --arch); then conv1, res2 and res3 train too");
+  app.add_option("--scratch-init", scratch_init, "he (He-normal, scaled residual branches) | torch (LibTorch's defaults)")
+      ->check(CLI::IsMember({"he", "torch"}))->capture_default_str();
   app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
   app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
   app.add_option("--solver", solver, "solver file")->capture_default_str();
@@ -107,7 +111,7 @@ int main(int argc, char** argv) {
     o.freeze_bottom = !from_scratch;
     o.output_dir = output.empty() ? bua::get_output_dir(cfg, imdb) : output;
     const bua::Checkpoint start =
-        resume.empty() ? starting_model(weights, arch, from_scratch, data, o.seed) : bua::load_checkpoint(resume);
+        resume.empty() ? starting_model(weights, arch, from_scratch, scratch_init == "he", data, o.seed) : bua::load_checkpoint(resume);
     if (!resume.empty() && static_cast<int64_t>(start.classes.size()) != static_cast<int64_t>(data.vocab.classes.size()))
       bua::fail(resume, "its class vocabulary does not match " + imdb);
 

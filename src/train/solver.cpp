@@ -74,6 +74,21 @@ void init_head_weights(Detector& d, uint64_t seed) {
   }
 }
 
+void init_from_scratch(Detector& d, uint64_t seed) {
+  torch::manual_seed(seed);
+  torch::NoGradGuard no_grad;
+  for (auto& p : d->named_parameters()) {
+    const bool backbone = p.key().rfind("trunk.", 0) == 0 || p.key().rfind("res5.", 0) == 0;
+    if (backbone && p.value().dim() == 4) {
+      const double fan_in = static_cast<double>(p.value()[0].numel());
+      p.value().normal_(0, std::sqrt(2.0 / fan_in));
+    }
+  }
+  for (auto& b : d->named_buffers())
+    if (b.key().find("branch2c.scale") != std::string::npos) b.value().fill_(0.2);
+  init_head_weights(d, seed + 1);
+}
+
 std::vector<LearnableParam> learnable_parameters(Detector& detector, bool freeze_bottom) {
   std::vector<LearnableParam> out;
   for (auto& p : detector->named_parameters()) {
