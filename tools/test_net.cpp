@@ -11,7 +11,9 @@
 
 #include "bua/config/cli.h"
 #include "bua/data/vg_dataset.h"
+#include "bua/data/sampler.h"
 #include "bua/data/vg_ground_truth.h"
+#include "bua/dist/gradient_averager.h"
 #include "bua/eval/eval_report.h"
 #include "bua/eval/rescore.h"
 #include "bua/features/image_list.h"
@@ -90,7 +92,8 @@ int main(int argc, char** argv) {
     if (net.empty() || (imdb.empty() && images.empty()))
       bua::fail("test_net", "give --net and --imdb (or --gt and --images), or --rescore DETECTIONS");
     const bua::Config cfg = config_flags.load();
-    std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
+    const bua::DistEnv env = bua::dist_env_from_environment();
+    if (env.rank == 0) std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
     if (imdb.empty()) {
       gt = bua::load_vg_ground_truth(gt_path);
       paths = find_images(gt, images);
@@ -111,7 +114,9 @@ int main(int argc, char** argv) {
     if (no_cache || !cache_valid) {
       fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
       bua::use_exact_float32();
-      auto model = bua::load_model(net, bua::parse_device(device));
+      torch::Device dev = bua::parse_device(device);
+      if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+      auto model = bua::load_model(net, dev);
       if (model.checkpoint.classes.size() != gt.classes.size() ||
           (gt_boxes && model.checkpoint.attributes.size() != gt.attributes.size()))
         bua::fail(net, "its vocabulary (" + std::to_string(model.checkpoint.classes.size()) + " classes, " +
@@ -123,17 +128,57 @@ int main(int argc, char** argv) {
       o.max_per_image = max_per_image;
       o.attributes = gt_boxes;
       o.batch_images = batch;
-      const auto result = bua::run_vg_test(model.detector, gt, paths, o);
+      // Several processes (RANK/WORLD_SIZE, torchrun-style) each take a contiguous share of the images;
+      // rank 0 gathers their detections.
+      const auto [begin, end] = bua::shard_range(static_cast<int64_t>(gt.images.size()), env.rank, env.world_size);
+      auto share_of = [&](int rank) {
+        const auto [b, e] = bua::shard_range(static_cast<int64_t>(gt.images.size()), rank, env.world_size);
+        bua::VgGroundTruth part = gt;
+        part.images.assign(gt.images.begin() + b, gt.images.begin() + e);
+        return std::make_pair(part, b);
+      };
+      const auto [mine, first] = share_of(env.rank);
+      const std::vector<std::string> my_paths(paths.begin() + begin, paths.begin() + end);
+      const auto result = bua::run_vg_test(model.detector, mine, my_paths, o);
+      bua::DetectionTable table = result.table;
+      std::vector<std::string> failures = result.failures;
+      if (env.active()) {
+        const std::string part_path = cache + ".rank" + std::to_string(env.rank);
+        bua::VgDetections part;
+        (gt_boxes ? part.attributes : part.objects) = result.table;
+        bua::save_vg_detections(part_path, part, mine);
+        std::string ftext;
+        for (const auto& f : result.failures) ftext += f + "\n";
+        bua::write_file_atomic(part_path + ".failures", ftext);
+        bua::GradientAverager group(env, "gloo");
+        group.barrier();
+        if (env.rank != 0) return 0;
+        table = bua::make_detection_table(result.table.size(), gt.images.size());
+        failures.clear();
+        for (int r = 0; r < env.world_size; ++r) {
+          const auto [other, offset] = share_of(r);
+          const std::string path = cache + ".rank" + std::to_string(r);
+          const auto loaded = bua::load_vg_detections(path, other);
+          const auto& t = gt_boxes ? *loaded.attributes : *loaded.objects;
+          for (size_t c = 0; c < t.size(); ++c)
+            for (size_t i = 0; i < t[c].size(); ++i) table[c][offset + i] = t[c][i];
+          std::istringstream f(bua::read_file(path + ".failures"));
+          for (std::string line; std::getline(f, line);)
+            if (!line.empty()) failures.push_back(line);
+          fs::remove(path);
+          fs::remove(path + ".failures");
+        }
+      }
       bua::VgDetections dets;
-      (gt_boxes ? dets.attributes : dets.objects) = result.table;
+      (gt_boxes ? dets.attributes : dets.objects) = table;
       bua::save_vg_detections(cache, dets, gt);
       bua::write_file_atomic(key_path, key.str());
       bua::log_info("detections cached in " + cache + " (a re-run only re-scores; --no-cache to detect again)");
-      if (!result.failures.empty()) {
+      if (!failures.empty()) {
         std::string text = "# image_id\tpath\treason\n";
-        for (const auto& f : result.failures) text += f + "\n";
+        for (const auto& f : failures) text += f + "\n";
         bua::write_file_atomic((fs::path(out) / "failures.txt").string(), text);
-        std::cerr << result.failures.size() << " of " << gt.images.size() << " images could not be read; listed in "
+        std::cerr << failures.size() << " of " << gt.images.size() << " images could not be read; listed in "
                   << (fs::path(out) / "failures.txt").string() << "\n";
       }
     } else {
