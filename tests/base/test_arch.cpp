@@ -11,24 +11,17 @@
 #include "bua/config/arch.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::ArchConfig;
+
+using bua::testing::error_of;
 
 namespace {
 
 std::string config_path(const std::string& name) {
   return (fs::path(BUA_TEST_DATA) / ".." / ".." / "configs" / name).string();
-}
-
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 #define EXPECT_CONTAINS(haystack, needle)                          \

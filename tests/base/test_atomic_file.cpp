@@ -6,7 +6,7 @@
 #include <filesystem>
 
 #include "bua/util/error.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 

@@ -11,11 +11,13 @@
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
 #include "caffe.pb.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 using bua::CaffeBlob;
 using bua::CaffeModel;
 using bua::read_caffemodel;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -28,15 +30,6 @@ std::string read_bytes(const std::string& path) {
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // Both reference files are ~5.7 MB: read each once for the whole program.

@@ -12,9 +12,12 @@
 #include "bua/config/config.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::Config;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -43,16 +46,6 @@ class ConfigTest : public ::testing::Test {
 };
 
 // The bua::Error message of f(), or "" if it did not throw one.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 #define EXPECT_CONTAINS(haystack, needle)                          \
   EXPECT_NE(std::string(haystack).find(needle), std::string::npos) \
       << "'" << (haystack) << "' lacks '" << (needle) << "'"

@@ -8,10 +8,12 @@
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::NpyArray;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -21,15 +23,6 @@ std::vector<std::string> npy_files_in(const std::string& dir) {
     if (e.path().extension() == ".npy") files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
   return files;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

@@ -10,12 +10,14 @@
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::FeatureRecord;
 using bua::NpyArray;
 using bua::NpzArchive;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -27,15 +29,6 @@ std::vector<FeatureRecord> read_all(const std::string& path) {
   FeatureRecord r;
   while (reader.next(r)) out.push_back(r);
   return out;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 }  // namespace

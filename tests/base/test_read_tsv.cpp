@@ -8,7 +8,7 @@
 #include "bua/io/tsv.h"
 #include "bua/util/atomic_file.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::testing::CommandResult;

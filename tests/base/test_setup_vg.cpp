@@ -13,10 +13,12 @@
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::testing::TempDir;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -116,15 +118,6 @@ bua::SetupVgResult run(const RawFolder& raw, const std::string& out, size_t max 
   o.max_objects = o.max_attributes = o.max_relations = max;
   o.progress = false;
   return bua::setup_vg(o);
-}
-
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 // Silences log warnings (broken objects) in tests that expect them, keeping what was said.

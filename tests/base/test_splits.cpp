@@ -10,21 +10,14 @@
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::testing::TempDir;
 
-namespace {
+using bua::testing::error_of;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+namespace {
 
 // 12 images; images 2, 5, 7, 9, 11 claim COCO ids 502, 505, 507, 509, 511.
 std::string twelve_images() {

@@ -14,7 +14,7 @@
 #include "bua/data/vg_dataset.h"
 #include "bua/util/atomic_file.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::testing::TempDir;

@@ -11,13 +11,15 @@
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::FeatureRecord;
 using bua::TsvLayout;
 using bua::TsvReader;
 using bua::TsvWriter;
+
+using bua::testing::error_of;
 
 namespace {
 
@@ -37,15 +39,6 @@ void write_all(const std::string& path, TsvLayout layout, const std::vector<Feat
   TsvWriter w(path, layout);
   for (const auto& r : records) w.write(r);
   w.close();
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 // "COCO_val2014_000000391895" -> "391895": the reference .npy files are named by the numeric id.

@@ -17,21 +17,14 @@
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua_test_paths.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 using bua::testing::TempDir;
 
-namespace {
+using bua::testing::error_of;
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const bua::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+namespace {
 
 bua::VgVocabularies small_vocab() {
   bua::VgVocabularies v;

@@ -4,7 +4,7 @@
 #include "bua/data/vocab.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
-#include "io_test_util.h"
+#include "test_support.h"
 
 using bua::testing::TempDir;
 

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -12,6 +11,7 @@
 #include "bua/io/tsv.h"
 #include "bua/model/checkpoint.h"
 #include "bua_test_paths.h"
+#include "test_support.h"
 
 namespace fs = std::filesystem;
 
@@ -20,19 +20,17 @@ namespace {
 
 const std::string kCaffe = std::string(BUA_TEST_DATA) + "/caffe";
 
+using bua::testing::run_command;
+
+// A tool run: exit code and its output (stdout and stderr).
 struct Result {
   int code;
   std::string output;
 };
 
 Result run(const std::string& cmd) {
-  const std::string full = cmd + " 2>&1";
-  FILE* p = popen(full.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int status = pclose(p);
-  return {WEXITSTATUS(status), out};
+  const auto r = run_command(cmd);
+  return {r.exit_code, r.output};
 }
 
 std::string bin(const std::string& tool) { return std::string(BUA_BIN_DIR) + "/" + tool; }

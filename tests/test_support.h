@@ -1,5 +1,5 @@
-// Helpers shared by the io tests: a scratch directory, and python3 + numpy to check our files the way
-// downstream users read them.
+// Helpers shared by the tests: a scratch directory, running a command (our tools, python3 + numpy to
+// check our files the way downstream users read them), and the message of the bua::Error a call throws.
 #pragma once
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,7 +11,20 @@
 #include <fstream>
 #include <string>
 
+#include "bua/util/error.h"
+
 namespace bua::testing {
+
+// The message of the bua::Error that f() throws; "" when it throws none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const bua::Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // A fresh directory under the system temp dir, removed with everything in it at scope exit.
 class TempDir {
