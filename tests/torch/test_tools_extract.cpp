@@ -81,6 +81,19 @@ TEST_F(ExtractTools, CheckpointCarriesArchAndVocabularies) {
   EXPECT_EQ(c.attributes.size(), 11u);
 }
 
+// "Load from Python with one call": torch.load gives a dict with the weights, arch and vocabularies.
+TEST_F(ExtractTools, CheckpointLoadsInPythonWithOneCall) {
+  if (run("/usr/bin/python3 -c 'import torch'").code != 0) GTEST_SKIP() << "no python3 with torch here";
+  const auto r = run("/usr/bin/python3 -c \"import torch; d = torch.load('" + ckpt_ +
+                     "'); print(sorted(d.keys())); print(d['classes'][1], d['attributes'][0]); "
+                     "print(tuple(d['state_dict']['trunk.conv1.conv.weight'].shape)); print(d['arch'].splitlines()[0])\"");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("['arch', 'attributes', 'classes', 'config', 'extra', 'format', 'iteration', 'state_dict']"),
+            std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("man,person __no_attribute__"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("(16, 3, 7, 7)"), std::string::npos) << r.output;
+}
+
 TEST_F(ExtractTools, AdaptiveTsvMatchesTheOriginalSelection) {
   const auto out = (dir_ / "adaptive.tsv").string();
   const auto r = generate("--images " + (dir_ / "images").string() + " --out " + out);
