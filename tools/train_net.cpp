@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   int64_t iters = 0;
   int images_per_process = 1;
   bool from_scratch = false;
-  std::string scratch_init = "he";
+  std::string scratch_init = "torch";
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir, or a split file")->required();
   app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
   app.add_option("--weights", weights, "initial weights: a checkpoint (e.g. import_caffemodel --trunk-only)")
@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   app.add_option("--arch", arch, "architecture file (default: that of --weights)")->check(CLI::ExistingFile);
   app.add_flag("--from-scratch", from_scratch,
                "allow starting from random weights (needs --arch); then conv1, res2 and res3 train too");
-  app.add_option("--scratch-init", scratch_init, "he (He-normal, scaled residual branches) | torch (LibTorch's defaults)")
+  app.add_option("--scratch-init", scratch_init, "torch (LibTorch's defaults) | he (He-normal, scaled residual branches; wants a lower base_lr)")
       ->check(CLI::IsMember({"he", "torch"}))->capture_default_str();
   app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
   app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
