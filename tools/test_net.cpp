@@ -22,6 +22,7 @@
 #include "bua/model/device.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
+#include "bua/util/failure_list.h"
 #include "bua/util/log.h"
 #include "bua/util/tool_main.h"
 
@@ -147,9 +148,8 @@ int main(int argc, char** argv) {
         bua::VgDetections part;
         (gt_boxes ? part.attributes : part.objects) = result.table;
         bua::save_vg_detections(part_path, part, mine);
-        std::string ftext;
-        for (const auto& f : result.failures) ftext += f + "\n";
-        bua::write_file_atomic(part_path + ".failures", ftext);
+        bua::write_file_atomic(part_path + ".failures", "");  // present even when empty
+        bua::write_failure_list(part_path + ".failures", result.failures);
         bua::GradientAverager group(env, "gloo");
         group.barrier();
         if (env.rank != 0) return 0;
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
             for (size_t i = 0; i < t[c].size(); ++i) table[c][offset + i] = t[c][i];
           std::istringstream f(bua::read_file(path + ".failures"));
           for (std::string line; std::getline(f, line);)
-            if (!line.empty()) failures.push_back(line);
+            if (!line.empty() && line[0] != '#') failures.push_back(line);
           fs::remove(path);
           fs::remove(path + ".failures");
         }
@@ -175,9 +175,7 @@ int main(int argc, char** argv) {
       bua::write_file_atomic(key_path, key.str());
       bua::log_info("detections cached in " + cache + " (a re-run only re-scores; --no-cache to detect again)");
       if (!failures.empty()) {
-        std::string text = "# image_id\tpath\treason\n";
-        for (const auto& f : failures) text += f + "\n";
-        bua::write_file_atomic((fs::path(out) / "failures.txt").string(), text);
+        bua::write_failure_list((fs::path(out) / "failures.txt").string(), failures);
         std::cerr << failures.size() << " of " << gt.images.size() << " images could not be read; listed in "
                   << (fs::path(out) / "failures.txt").string() << "\n";
       }
@@ -188,9 +186,7 @@ int main(int argc, char** argv) {
     const std::string failures_path = (fs::path(out) / "failures.txt").string();
     if (fs::exists(failures_path)) {
       std::set<int64_t> failed;
-      std::istringstream text(bua::read_file(failures_path));
-      for (std::string line; std::getline(text, line);)
-        if (!line.empty() && line[0] != '#') failed.insert(std::stoll(line.substr(0, line.find('\t'))));
+      for (const auto& id : bua::read_failure_ids(failures_path)) failed.insert(std::stoll(id));
       const size_t before = gt.images.size();
       gt.images.erase(std::remove_if(gt.images.begin(), gt.images.end(),
                                      [&](const bua::VgGtImage& im) { return failed.count(im.image_id) > 0; }),

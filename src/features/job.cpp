@@ -9,6 +9,7 @@
 #include "bua/features/prefetch.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
+#include "bua/util/failure_list.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
 
@@ -62,7 +63,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
   std::vector<std::string> failures;
   auto failed = [&](const ImageEntry& e, const std::string& why) {
     log_warn("skipping " + e.path + " (id " + e.id + "): " + why);
-    failures.push_back(e.id + "\t" + e.path + "\t" + why);
+    failures.push_back(failure_line(e.id, e.path, why));
     ++summary.failed;
   };
 
@@ -136,9 +137,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
   progress.finish();
   sink->finish();
   if (!failures.empty()) {
-    std::string text = "# image_id\tpath\treason\n";
-    for (const auto& f : failures) text += f + "\n";
-    write_file_atomic(failures_path, text);
+    write_failure_list(failures_path, failures);
     log_warn(std::to_string(failures.size()) + " images failed; listed in " + failures_path);
   }
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -7,6 +7,7 @@
 #include "bua/features/prefetch.h"
 #include "bua/ops/nms.h"
 #include "bua/util/error.h"
+#include "bua/util/failure_list.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
 
@@ -94,7 +95,7 @@ VgTestResult run_vg_test(Detector& detector, const VgGroundTruth& gt, const std:
     const auto& g = gt.images[item.index];
     if (!item.image) {
       log_warn("skipping image " + std::to_string(g.image_id) + ": " + item.error);
-      result.failures.push_back(std::to_string(g.image_id) + "\t" + paths[item.index] + "\t" + item.error);
+      result.failures.push_back(failure_line(std::to_string(g.image_id), paths[item.index], item.error));
       progress.add();
       continue;
     }
