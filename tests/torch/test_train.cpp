@@ -166,6 +166,9 @@ TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
   one.images_per_process = 2;
   const auto single = load_checkpoint(train_detector(tiny_model(5), cfg, feed, one, nullptr, torch::kCPU));
 
+  // One starting model for both ranks, made before the threads start: tiny_model seeds Torch's global
+  // generator, which two threads must not share while drawing weights.
+  const Checkpoint start = tiny_model(5);
   std::vector<std::string> results(2), errors(2);
   const int port = 29000 + static_cast<int>(getpid() % 1000);
   std::vector<std::thread> ranks;
@@ -180,7 +183,7 @@ TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
         auto o = options((dir / ("rank" + std::to_string(r))).string(), 3);
         o.rank = r;
         o.world_size = 2;
-        results[r] = train_detector(tiny_model(5), cfg, feed, o, &avg, torch::kCPU);
+        results[r] = train_detector(start, cfg, feed, o, &avg, torch::kCPU);
         avg.barrier();
       } catch (const std::exception& e) {
         errors[r] = e.what();
