@@ -1,11 +1,17 @@
-// c10d process groups. Gloo's headers come from Debian's libgloo-dev (or torch's own include tree);
-// NCCL is compiled in where Torch's CMake defines USE_C10D_NCCL.
+// c10d process groups. Gloo's headers come from Debian's libgloo-dev (or torch's own include tree); where
+// they are missing the Gloo backend is left out rather than the build failing. NCCL is compiled in where
+// Torch's CMake defines USE_C10D_NCCL.
+#if __has_include(<gloo/algorithm.h>)
+#define BUA_HAVE_GLOO 1
 #ifndef USE_C10D_GLOO
 #define USE_C10D_GLOO
 #endif
+#endif
 #include "bua/dist/gradient_averager.h"
 
+#ifdef BUA_HAVE_GLOO
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#endif
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/torch.h>
 #ifdef USE_C10D_NCCL
@@ -64,6 +70,7 @@ GradientAverager::GradientAverager(const DistEnv& env, const std::string& backen
   opts.isServer = env.rank == 0;
   opts.numWorkers = env.world_size;
   impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, opts);
+#ifdef BUA_HAVE_GLOO
   if (backend == "gloo") {
     auto options = c10d::ProcessGroupGloo::Options::create();
     const bool loopback = env.master_addr == "127.0.0.1" || env.master_addr == "localhost";
@@ -73,23 +80,34 @@ GradientAverager::GradientAverager(const DistEnv& env, const std::string& backen
     impl_->allreduce = [pg](std::vector<at::Tensor>& t) { return pg->allreduce(t); };
     impl_->barrier = [pg] { pg->barrier()->wait(); };
     impl_->keep_alive = pg;
+    return;
+  }
+#endif
 #ifdef USE_C10D_NCCL
-  } else if (backend == "nccl") {
+  if (backend == "nccl") {
     auto pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl_->store, env.rank, env.world_size);
     impl_->device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
     impl_->allreduce = [pg](std::vector<at::Tensor>& t) { return pg->allreduce(t); };
     impl_->barrier = [pg] { pg->barrier()->wait(); };
     impl_->keep_alive = pg;
-#endif
-  } else {
-    fail("dist backend", "'" + backend + "' is not available in this build (gloo" +
-#ifdef USE_C10D_NCCL
-                             std::string(", nccl") +
-#else
-                             std::string() +
-#endif
-                             ")");
+    return;
   }
+#endif
+  std::string available;
+  for (const auto& b : available_backends()) available += " " + b;
+  fail("dist backend", "'" + backend + "' is not available in this build (available:" +
+                           (available.empty() ? std::string(" none") : available) + ")");
+}
+
+std::vector<std::string> available_backends() {
+  std::vector<std::string> b;
+#ifdef BUA_HAVE_GLOO
+  b.push_back("gloo");
+#endif
+#ifdef USE_C10D_NCCL
+  b.push_back("nccl");
+#endif
+  return b;
 }
 
 GradientAverager::~GradientAverager() = default;

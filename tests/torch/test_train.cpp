@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <opencv2/imgproc.hpp>
 #include <thread>
@@ -159,6 +160,8 @@ TEST(Train, SnapshotUnnormalizesBboxPred) {
 
 // Two Gloo ranks, one image each, against one process with both images per step.
 TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
+  const auto backends = available_backends();
+  if (std::find(backends.begin(), backends.end(), "gloo") == backends.end()) GTEST_SKIP() << "built without Gloo";
   const auto dir = temp_dir("bua_train_dist");
   const Config cfg = small_config();
   TrainingFeed feed = [&](int64_t it, int64_t slot, std::mt19937& rng) { return drawn_image(2 * it + slot, cfg, rng); };

@@ -17,6 +17,9 @@ struct DistEnv {
   bool active() const { return world_size > 1; }
 };
 
+// The c10d backends this build has: "gloo" where Gloo's headers were found, "nccl" where Torch has NCCL.
+std::vector<std::string> available_backends();
+
 // Reads the torchrun variables; absent ones mean one process. Malformed values are a bua::Error.
 DistEnv dist_env_from_environment();
 
