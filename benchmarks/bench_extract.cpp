@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
             sync(dev);
             t_rpn += now() - t;
             t = now();
-            const auto rois = torch::cat({torch::zeros({p.boxes.size(0), 1}, p.boxes.options()), p.boxes}, 1);
+            const auto rois = bua::with_batch_index(p.boxes);
             pooled.push_back(model.detector->pool(f, rois));
             all_boxes.push_back(p.boxes);
             sync(dev);

@@ -27,10 +27,14 @@ void prepare_for_inference(Detector& detector, torch::ScalarType dtype, Inferenc
   options.channels_last = cuda;
 }
 
+torch::Tensor with_batch_index(const torch::Tensor& boxes) {
+  return torch::cat({torch::zeros({boxes.size(0), 1}, boxes.options()), boxes}, 1);
+}
+
 torch::Tensor rois_from_boxes(const torch::Tensor& boxes, double scale) {
   TORCH_CHECK(boxes.dim() == 2 && boxes.size(1) == 4, "given boxes must be [N,4]");
   const auto scaled = (boxes.to(torch::kDouble) * scale).to(torch::kFloat);
-  return torch::cat({torch::zeros({boxes.size(0), 1}, scaled.options()), scaled}, 1);
+  return with_batch_index(scaled);
 }
 
 torch::Tensor ImageDetections::regressed_boxes() const {
@@ -80,7 +84,7 @@ std::vector<ImageDetections> detect(Detector& detector, const std::vector<Prepar
         // The proposal layer reads the scale from the float32 im_info blob.
         const double info_scale = static_cast<float>(im.scale);
         const Proposals p = detector->propose(r, im.blob_h(), im.blob_w(), info_scale, options.proposals);
-        d.rois = torch::cat({torch::zeros({p.boxes.size(0), 1}, p.boxes.options()), p.boxes}, 1);
+        d.rois = with_batch_index(p.boxes);
         d.proposal_scores = p.scores;
       } else {
         d.rois = rois_from_boxes(given_boxes[i].cpu(), im.scale).to(device);

@@ -5,6 +5,7 @@
 #include <opencv2/core.hpp>
 
 #include "bua/model/anchors.h"
+#include "bua/model/inference.h"
 #include "bua/train/anchor_targets.h"
 #include "bua/train/losses.h"
 #include "bua/train/proposal_targets.h"
@@ -65,7 +66,7 @@ LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const Train
   }
   const RoiTargets t = proposal_targets(p.boxes.cpu(), b.gt_boxes, b.gt_classes, b.gt_attributes,
                                         detector->arch().num_classes, cfg, rng);
-  const auto rois = torch::cat({torch::zeros({t.rois.size(0), 1}), t.rois}, 1).to(device);
+  const auto rois = with_batch_index(t.rois).to(device);
   const auto pooled = detector->pool(features, rois);
   const auto labels = t.labels.to(device);
   // The attribute head of the train net reads the ground-truth class of each ROI.

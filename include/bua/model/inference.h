@@ -45,6 +45,9 @@ InferenceOptions inference_options(const Config& cfg);
 std::vector<ImageDetections> detect(Detector& detector, const std::vector<PreparedImage>& images,
                                     const InferenceOptions& options, const std::vector<torch::Tensor>& given_boxes = {});
 
+// boxes [R,4] → rois [R,5] = (0, x1, y1, x2, y2): the layout of the net's rois blob (one image).
+torch::Tensor with_batch_index(const torch::Tensor& boxes);
+
 // rois for given boxes: float32(float64(box) * scale) with batch index 0, as _get_rois_blob computes them.
 torch::Tensor rois_from_boxes(const torch::Tensor& boxes, double scale);
 
