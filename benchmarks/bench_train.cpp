@@ -9,6 +9,7 @@
 
 #include "bua/config/arch.h"
 #include "bua/model/device.h"
+#include "bua/train/autocast.h"
 #include "bua/train/detector_loss.h"
 #include "bua/train/solver.h"
 #include "bua/util/tool_main.h"
@@ -41,17 +42,19 @@ bua::TrainingBlob drawn(int k, int w, int h, const bua::ArchConfig& arch, const 
 
 int main(int argc, char** argv) {
   CLI::App app{"Benchmark training", "bench_train"};
-  std::string arch_path = "configs/resnet101_vg.yml", device = "cpu", cfg_path = "experiments/cfgs/faster_rcnn_end2end_resnet.yml";
+  std::string arch_path = "configs/resnet101_vg.yml", device = "cpu", dtype = "fp32", cfg_path = "experiments/cfgs/faster_rcnn_end2end_resnet.yml";
   int iterations = 20, warmup = 3, width = 800, height = 600;
   app.add_option("--arch", arch_path)->capture_default_str();
   app.add_option("--cfg", cfg_path)->capture_default_str();
   app.add_option("--device", device)->capture_default_str();
+  app.add_option("--dtype", dtype, "fp32 | bf16 (mixed precision, as train_net --dtype)")->capture_default_str();
   app.add_option("--iterations", iterations)->capture_default_str();
   app.add_option("--warmup", warmup)->capture_default_str();
   app.add_option("--width", width)->capture_default_str();
   app.add_option("--height", height)->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     const torch::Device dev = bua::parse_device(device);
+    const torch::ScalarType compute = bua::parse_dtype(dtype);
     bua::use_exact_float32();
     const bua::Config cfg = bua::load_config({cfg_path});
     const auto arch = bua::load_arch(arch_path);
@@ -69,14 +72,18 @@ int main(int argc, char** argv) {
       t_data += now() - t;
       t = now();
       sgd.zero_grad();
-      const auto loss = bua::detector_losses(det, blob, cfg.TRAIN, rng);
+      bua::LossTerms loss;
+      {
+        bua::AutocastScope amp(dev, compute);
+        loss = bua::detector_losses(det, blob, cfg.TRAIN, rng);
+      }
       loss.total().backward();
       sgd.step(it);
       if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
       t_step += now() - t;
     }
     std::cout << "device " << device << ", " << arch.name << ", " << width << "x" << height << " images at TRAIN.SCALES "
-              << cfg.TRAIN.SCALES[0] << ", fp32, torch threads " << torch::get_num_threads() << "\n"
+              << cfg.TRAIN.SCALES[0] << ", " << dtype << ", torch threads " << torch::get_num_threads() << "\n"
               << "per iteration: data " << 1000 * t_data / iterations << " ms, forward+backward+update "
               << 1000 * t_step / iterations << " ms\n"
               << "iterations/s " << iterations / (t_data + t_step) << " = images/s (1 image per iteration)\n";

@@ -63,10 +63,10 @@ int main(int argc, char** argv) {
   CLI::App app{"Train the bottom-up-attention detector on Visual Genome", "train_net"};
   bua::ConfigFlags config_flags(app);
   std::string imdb, data_dir = "data", weights, arch, resume, output, solver = "experiments/solvers/faster_rcnn_end2end_final.yml",
-              device = "cpu", cache_dir;
+              device = "cpu", cache_dir, dtype = "fp32";
   int64_t iters = 0;
   int images_per_process = 1;
-  bool from_scratch = false;
+  bool from_scratch = false, batch_norm = false;
   std::string scratch_init = "torch";
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir, or a split file")->required();
   app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
@@ -75,13 +75,18 @@ int main(int argc, char** argv) {
   app.add_option("--arch", arch, "architecture file (default: that of --weights)")->check(CLI::ExistingFile);
   app.add_flag("--from-scratch", from_scratch,
                "allow starting from random weights (needs --arch); then conv1, res2 and res3 train too");
-  app.add_option("--scratch-init", scratch_init, "torch (LibTorch's defaults) | he (He-normal, scaled residual branches; wants a lower base_lr)")
+  app.add_option("--scratch-init", scratch_init, "torch (LibTorch's defaults) | he (He-normal, scaled residual branches; without --batch-norm it wants a lower base_lr)")
       ->check(CLI::IsMember({"he", "torch"}))->capture_default_str();
+  app.add_flag("--batch-norm", batch_norm,
+               "train the frozen BatchNorm+Scale layers as BatchNorms on batch statistics (for --from-scratch); "
+               "snapshots hold the folded affine, as released models do");
   app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
   app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
   app.add_option("--solver", solver, "solver file")->capture_default_str();
   app.add_option("--output", output, "snapshot folder (default: output/<EXP_DIR>/<imdb>)");
   app.add_option("--device", device, "cpu | cuda (each process uses cuda:LOCAL_RANK when WORLD_SIZE > 1)")->capture_default_str();
+  app.add_option("--dtype", dtype, "fp32 | bf16 (mixed precision: bf16 forward pass, float32 weights and solver)")
+      ->capture_default_str();
   app.add_option("--images-per-process", images_per_process, "images per iteration on each process")->capture_default_str();
   app.add_option("--cache-dir", cache_dir, "where the dataset cache goes (default: <data-dir>/cache)");
   return bua::tool_main(app, argc, argv, [&] {
@@ -109,6 +114,8 @@ int main(int argc, char** argv) {
     o.world_size = env.world_size;
     o.images_per_process = images_per_process;
     o.freeze_bottom = !from_scratch;
+    if (batch_norm) o.batch_norm_momentum = 0.1;
+    o.compute_dtype = bua::parse_dtype(dtype);
     o.output_dir = output.empty() ? bua::get_output_dir(cfg, imdb) : output;
     const bua::Checkpoint start =
         resume.empty() ? starting_model(weights, arch, from_scratch, scratch_init == "he", data, o.seed) : bua::load_checkpoint(resume);

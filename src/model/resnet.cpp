@@ -23,6 +23,43 @@ void ConvAffineImpl::fuse(bool channels_last) {
   fused_bias_ = bias.to(conv->weight.dtype());
 }
 
+void ConvAffineImpl::enable_batch_norm(double momentum) {
+  if (batch_norm) return;
+  // eps: the released network's BatchNorm layers use Caffe's default, 1e-5.
+  batch_norm = register_module(
+      "batch_norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(options_.out()).eps(1e-5).momentum(momentum)));
+  batch_norm->to(conv->weight.device());
+}
+
+void ConvAffineImpl::fold_batch_norm() {
+  if (!batch_norm) return;
+  torch::NoGradGuard no_grad;
+  const auto [s, b] = batch_norm_affine(batch_norm->weight, batch_norm->bias, batch_norm->running_mean,
+                                        batch_norm->running_var, batch_norm->options.eps());
+  scale.copy_(s);
+  bias.copy_(b);
+  unregister_module("batch_norm");
+  batch_norm = nullptr;
+}
+
+std::pair<torch::Tensor, torch::Tensor> batch_norm_affine(const torch::Tensor& weight, const torch::Tensor& bias,
+                                                          const torch::Tensor& mean, const torch::Tensor& var, double eps) {
+  const auto s = weight / torch::sqrt(var + eps);
+  return {s, bias - mean * s};
+}
+
+int enable_batch_norm(torch::nn::Module& module, double momentum) {
+  int n = 0;
+  for (auto& m : module.modules(/*include_self=*/true))
+    if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->enable_batch_norm(momentum), ++n;
+  return n;
+}
+
+void fold_batch_norm(torch::nn::Module& module) {
+  for (auto& m : module.modules(/*include_self=*/true))
+    if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->fold_batch_norm();
+}
+
 void fuse_conv_affine(torch::nn::Module& module, bool channels_last) {
   for (auto& m : module.modules(/*include_self=*/true))
     if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->fuse(channels_last);
@@ -34,6 +71,7 @@ torch::Tensor ConvAffineImpl::forward(const torch::Tensor& x) {
     return torch::conv2d(x, fused_weight_, fused_bias_, o.stride(), o.padding(), o.dilation());
   }
   auto y = conv->forward(x);
+  if (batch_norm) return batch_norm->forward(y);
   return torch::addcmul(bias.to(y.dtype()).view({1, -1, 1, 1}), y, scale.to(y.dtype()).view({1, -1, 1, 1}));
 }
 

@@ -87,6 +87,13 @@ void init_from_scratch(Detector& d, uint64_t seed) {
   for (auto& b : d->named_buffers())
     if (b.key().find("branch2c.scale") != std::string::npos) b.value().fill_(0.2);
   init_head_weights(d, seed + 1);
+  // fc_attr feeds a ReLU and then attr_score: at the original's std 0.01 both layers start so small that
+  // the attribute head barely moves in a short run from random features (synth_vg: attribute mAP 0.40 with
+  // it, 0.85 with He-normal, everything else equal).
+  if (d->attr_head) {
+    auto& w = d->attr_head->fc_attr->weight;
+    w.normal_(0, std::sqrt(2.0 / static_cast<double>(w.size(1))));
+  }
 }
 
 std::vector<LearnableParam> learnable_parameters(Detector& detector, bool freeze_bottom) {

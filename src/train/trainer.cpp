@@ -8,6 +8,9 @@
 #include <sstream>
 
 #include "bua/dist/gradient_averager.h"
+#include "bua/model/resnet.h"
+#include "bua/train/autocast.h"
+#include "bua/train/batch_norm_state.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -68,6 +71,11 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   load_state(*detector, model.state, "initial weights");
   // Snapshots hold un-normalised bbox_pred (test-ready); training runs on normalised targets.
   if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
+  const double bn_momentum = o.batch_norm_momentum > 0 ? o.batch_norm_momentum : 0.1;
+  if (restore_batch_norm(detector, model.extra, bn_momentum))
+    log_info("continuing the BatchNorm statistics of the snapshot");
+  else if (o.batch_norm_momentum > 0)
+    log_info("batch statistics in " + std::to_string(enable_batch_norm(*detector, bn_momentum)) + " layers");
   detector->to(device);
   detector->train();
   CaffeSgd solver(learnable_parameters(detector, o.freeze_bottom), o.solver);
@@ -91,6 +99,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
     Checkpoint c = model;
     c.state = unnormalized_state(detector, cfg.TRAIN);
     c.extra = solver.state();
+    fold_batch_norm_state(c.state, c.extra);
     c.iteration = iteration;
     c.config_yaml = to_yaml(cfg);
     last_snapshot = snapshot_path(o, iteration);
@@ -106,7 +115,11 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
       const int64_t slot = static_cast<int64_t>(o.rank) * o.images_per_process + k;
       std::mt19937 rng = slot_rng(o.seed, it, slot);
       const TrainingBlob blob = feed(it, slot, rng);
-      const LossTerms loss = detector_losses(detector, blob, cfg.TRAIN, rng);
+      LossTerms loss;
+      {
+        AutocastScope amp(device, o.compute_dtype);  // the forward pass only, as with torch.autocast
+        loss = detector_losses(detector, blob, cfg.TRAIN, rng);
+      }
       const auto total = loss.total();
       const double t = total.item<double>();
       if (!std::isfinite(t)) fail("train", "loss is " + std::to_string(t) + " at iteration " + std::to_string(it));

@@ -12,7 +12,11 @@
 #include "bua/config/arch.h"
 #include "bua/dist/gradient_averager.h"
 #include "bua/model/checkpoint.h"
+#include "bua/model/resnet.h"
+#include "bua/train/autocast.h"
+#include "bua/train/batch_norm_state.h"
 #include "bua/train/trainer.h"
+#include "bua/util/error.h"
 #include "bua_test_paths.h"
 
 namespace fs = std::filesystem;
@@ -156,6 +160,92 @@ TEST(Train, SnapshotUnnormalizesBboxPred) {
   normalize_bbox_pred(d, cfg.TRAIN);
   EXPECT_TRUE(torch::allclose(d->box_head->bbox_pred->weight, w, 1e-5, 1e-7));
   EXPECT_TRUE(torch::allclose(d->box_head->bbox_pred->bias, b, 1e-5, 1e-7));
+}
+
+// Training from scratch with batch statistics: the snapshot is a plain frozen-affine network that computes
+// what the BatchNorm network computes in eval mode, and resuming continues the statistics exactly.
+TEST(Train, BatchNormSnapshotIsTheFoldedNetwork) {
+  const auto dir = temp_dir("bua_train_bn");
+  const Config cfg = small_config();
+  TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 5, cfg, rng); };
+  auto o = options(dir.string(), 4);
+  o.batch_norm_momentum = 0.1;
+  o.freeze_bottom = false;
+  const auto snap = load_checkpoint(train_detector(tiny_model(6), cfg, feed, o, nullptr, torch::kCPU));
+  for (const auto& [name, t] : snap.state) EXPECT_EQ(name.find("batch_norm"), std::string::npos) << name;
+
+  Detector plain(snap.arch), with_bn(snap.arch);
+  load_state(*plain, snap.state, "snapshot");
+  load_state(*with_bn, snap.state, "snapshot");
+  ASSERT_TRUE(restore_batch_norm(with_bn, snap.extra, 0.1));
+  ASSERT_TRUE(with_bn->trunk->conv1->batch_norm);
+  // Four images moved the running statistics away from their start (mean 0, variance 1).
+  EXPECT_GT(with_bn->trunk->conv1->batch_norm->running_mean.abs().max().item<double>(), 1e-3);
+  plain->eval();
+  with_bn->eval();
+  torch::NoGradGuard ng;
+  const auto x = torch::randn({1, 3, 64, 96});
+  const auto a = plain->features(x), b = with_bn->features(x);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5)) << (a - b).abs().max().item<double>();
+  const auto pooled = torch::randn({5, b.size(1), plain->arch().roi_pool_size, plain->arch().roi_pool_size});
+  EXPECT_TRUE(torch::allclose(plain->heads(pooled).pool5, with_bn->heads(pooled).pool5, 1e-4, 1e-5));
+  fs::remove_all(dir);
+}
+
+TEST(Train, ResumeIsExactWithBatchNorm) {
+  const auto dir = temp_dir("bua_train_bn_resume");
+  Config cfg = small_config();
+  TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 5, cfg, rng); };
+  auto opts = [&](const std::string& sub, int64_t n) {
+    auto o = options((dir / sub).string(), n);
+    o.batch_norm_momentum = 0.1;
+    o.freeze_bottom = false;
+    return o;
+  };
+  const auto straight = load_checkpoint(train_detector(tiny_model(7), cfg, feed, opts("a", 6), nullptr, torch::kCPU));
+  const auto half = load_checkpoint(train_detector(tiny_model(7), cfg, feed, opts("b", 3), nullptr, torch::kCPU));
+  const auto resumed = load_checkpoint(train_detector(half, cfg, feed, opts("b", 6), nullptr, torch::kCPU));
+  for (const auto& [name, t] : straight.state)
+    EXPECT_TRUE(torch::allclose(t, resumed.state.at(name), 1e-5, 1e-6)) << name;
+  for (const auto& [name, t] : straight.extra)
+    EXPECT_TRUE(torch::allclose(t.to(torch::kDouble), resumed.extra.at(name).to(torch::kDouble), 1e-5, 1e-6)) << name;
+  fs::remove_all(dir);
+}
+
+// Mixed precision: under the scope the network computes in bf16 and its losses stay float32 and close to
+// the float32 ones; outside it nothing changes; training keeps float32 weights.
+TEST(Train, MixedPrecisionForward) {
+  const Config cfg = small_config();
+  auto c = tiny_model(8);
+  Detector d(c.arch);
+  load_state(*d, c.state, "test");
+  auto losses = [&](torch::ScalarType dtype) {
+    std::mt19937 rng(1);
+    const auto blob = drawn_image(1, cfg, rng);
+    AutocastScope amp(torch::kCPU, dtype);
+    EXPECT_EQ(d->features(blob.image.blob).scalar_type(), dtype);
+    return detector_losses(d, blob, cfg.TRAIN, rng);
+  };
+  const LossTerms f = losses(torch::kFloat), b = losses(torch::kBFloat16);
+  EXPECT_EQ(d->features(torch::zeros({1, 3, 32, 32})).scalar_type(), torch::kFloat);  // the scope has ended
+  for (const auto& [x, y] : {std::pair{f.rpn_cls, b.rpn_cls}, {f.cls, b.cls}, {f.attr, b.attr}}) {
+    EXPECT_EQ(y.scalar_type(), torch::kFloat);
+    EXPECT_NEAR(y.item<double>(), x.item<double>(), 0.03 * std::abs(x.item<double>()) + 1e-3);
+  }
+  EXPECT_THROW(AutocastScope(torch::kCPU, torch::kHalf), Error);
+
+  const auto dir = temp_dir("bua_train_amp");
+  TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 5, cfg, rng); };
+  auto o = options(dir.string(), 3);
+  o.compute_dtype = torch::kBFloat16;
+  const auto snap = load_checkpoint(train_detector(tiny_model(8), cfg, feed, o, nullptr, torch::kCPU));
+  for (const auto& [name, t] : snap.state) {
+    if (!t.is_floating_point()) continue;
+    EXPECT_EQ(t.scalar_type(), torch::kFloat) << name;
+    EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
+  }
+  EXPECT_FALSE(torch::equal(snap.state.at("box_head.cls_score.weight"), c.state.at("box_head.cls_score.weight")));
+  fs::remove_all(dir);
 }
 
 // Two Gloo ranks, one image each, against one process with both images per step.

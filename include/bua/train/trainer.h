@@ -27,6 +27,13 @@ struct TrainOptions {
   int rank = 0, world_size = 1;  // this process among the data-parallel ones
   int images_per_process = 1;    // images per iteration on each process (gradients averaged; IMS_PER_BATCH)
   bool freeze_bottom = true;     // the original's frozen conv1/res2/res3/res4a_branch1 (false from scratch)
+  // > 0: every ConvAffine (trunk and res5) trains as a BatchNorm on batch statistics — one image in the trunk,
+  // its 64 ROIs in res5 — with running averages of this momentum, instead of the frozen affine: what training
+  // from scratch needs (synth_vg: object mAP 0.12 → 0.64). Snapshots hold the folded affine. With several
+  // processes each normalises its own images and rank 0's running averages are saved.
+  double batch_norm_momentum = 0;
+  // kBFloat16: mixed precision (the forward pass under autocast; weights, gradients and solver in float32).
+  torch::ScalarType compute_dtype = torch::kFloat;
 };
 
 // Produces the training blob for image `slot` of iteration `iteration`. Slots number the images of one
