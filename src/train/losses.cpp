@@ -16,6 +16,13 @@ torch::Tensor checked_labels(const torch::Tensor& labels, int64_t num_classes, c
   return y;
 }
 
+// Losses are computed in float32 (or the float64 of gradient checks) even where the network runs in bf16
+// (mixed precision): the softmax and the sums want the precision.
+torch::Tensor at_least_float(const torch::Tensor& t) {
+  const auto type = t.scalar_type();
+  return type == torch::kBFloat16 || type == torch::kHalf ? t.to(torch::kFloat) : t;
+}
+
 }  // namespace
 
 torch::Tensor smooth_l1_loss(const torch::Tensor& pred, const torch::Tensor& targets, const torch::Tensor& inside_w,
@@ -24,8 +31,7 @@ torch::Tensor smooth_l1_loss(const torch::Tensor& pred, const torch::Tensor& tar
     fail("smooth_l1_loss", "pred, targets and weights must have the same shape");
   if (normalizer <= 0 || sigma <= 0) fail("smooth_l1_loss", "sigma and normalizer must be positive");
   const double s2 = sigma * sigma;
-  // Losses are float32 even when the network runs in bf16 (mixed precision).
-  const auto x = inside_w * (pred.to(torch::kFloat) - targets);
+  const auto x = inside_w * (at_least_float(pred) - targets);
   const auto ax = x.abs();
   // Quadratic near 0 so the gradient is continuous; linear beyond 1/sigma^2 so outliers pull with force 1.
   const auto f = torch::where(ax < 1.0 / s2, 0.5 * s2 * x * x, ax - 0.5 / s2);
@@ -43,7 +49,7 @@ torch::Tensor rpn_class_loss(const torch::Tensor& logits, const torch::Tensor& l
   const int64_t n = logits.size(0), a = logits.size(1) / 2, h = logits.size(2), w = logits.size(3);
   if (labels.numel() != n * h * w * a) fail("rpn_class_loss", "labels must hold N*H*W*A entries");
   // Caffe reshapes to (N, 2, A*H, W) and softmaxes over the 2: the pair (channel a, channel A + a).
-  const auto pairs = logits.to(torch::kFloat).reshape({n, 2, a, h, w}).permute({0, 3, 4, 2, 1}).reshape({n, h * w * a, 2});
+  const auto pairs = at_least_float(logits).reshape({n, 2, a, h, w}).permute({0, 3, 4, 2, 1}).reshape({n, h * w * a, 2});
   const auto y = checked_labels(labels, 2, logits, "rpn_class_loss").reshape({n, h * w * a});
   const auto valid = y >= 0;
   const auto picked = torch::log_softmax(pairs, 2).gather(2, y.clamp_min(0).unsqueeze(2)).squeeze(2);
@@ -57,7 +63,7 @@ torch::Tensor roi_class_loss(const torch::Tensor& logits, const torch::Tensor& l
   const auto y = checked_labels(labels, logits.size(1), logits, "roi_class_loss");
   if (y.numel() > 0 && y.min().item<int64_t>() < 0) fail("roi_class_loss", "loss_cls has no ignore label");
   // Caffe's VALID normalization without an ignore label divides by every row, i.e. the mean.
-  return -torch::log_softmax(logits.to(torch::kFloat), 1).gather(1, y.unsqueeze(1)).mean();
+  return -torch::log_softmax(at_least_float(logits), 1).gather(1, y.unsqueeze(1)).mean();
 }
 
 torch::Tensor attribute_loss(const torch::Tensor& attr_score, const torch::Tensor& attr_labels) {
@@ -67,7 +73,7 @@ torch::Tensor attribute_loss(const torch::Tensor& attr_score, const torch::Tenso
   // Slot 0 always names a class (0 = "no attribute"); later slots use 0 as padding.
   const auto later_slot = torch::arange(y.size(1), y.options()).unsqueeze(0) > 0;
   const auto valid = (y >= 0) & ~(later_slot & (y == 0));
-  const auto picked = torch::log_softmax(attr_score.to(torch::kFloat), 1).gather(1, y.clamp_min(0));
+  const auto picked = torch::log_softmax(at_least_float(attr_score), 1).gather(1, y.clamp_min(0));
   const auto count = valid.sum(1);
   const auto row_loss = -torch::where(valid, picked, torch::zeros_like(picked)).sum(1) / count.clamp_min(1);
   return row_loss.sum() / (count > 0).sum().clamp_min(1);
