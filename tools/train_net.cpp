@@ -80,7 +80,8 @@ int main(int argc, char** argv) {
   app.add_flag("--batch-norm", batch_norm,
                "train the frozen BatchNorm+Scale layers as BatchNorms on batch statistics (for --from-scratch); "
                "snapshots hold the folded affine, as released models do");
-  app.add_option("--resume", resume, "snapshot to continue from (weights, momentum, iteration)")->check(CLI::ExistingFile);
+  app.add_option("--resume", resume,
+                 "snapshot to continue from (weights, momentum, iteration; frozen layers and batch statistics as it had)")->check(CLI::ExistingFile);
   app.add_option("--iters", iters, "iterations in all (the original: 380000)")->required();
   app.add_option("--solver", solver, "solver file")->capture_default_str();
   app.add_option("--output", output, "snapshot folder (default: output/<EXP_DIR>/<imdb>)");
@@ -97,6 +98,8 @@ int main(int argc, char** argv) {
       bua::fail("train_net", "give --weights (e.g. the ImageNet ResNet-101 via import_caffemodel --trunk-only), "
                              "--resume, or --from-scratch with --arch");
     if (from_scratch && arch.empty() && weights.empty()) bua::fail("--from-scratch", "needs --arch");
+    if (batch_norm && !from_scratch && resume.empty())
+      bua::fail("--batch-norm", "is for --from-scratch (it replaces every trained affine by fresh statistics)");
     torch::Device dev = bua::parse_device(device);
     if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
 

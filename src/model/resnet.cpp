@@ -28,18 +28,8 @@ void ConvAffineImpl::enable_batch_norm(double momentum) {
   // eps: the released network's BatchNorm layers use Caffe's default, 1e-5.
   batch_norm = register_module(
       "batch_norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(options_.out()).eps(1e-5).momentum(momentum)));
-  batch_norm->to(conv->weight.device());
-}
-
-void ConvAffineImpl::fold_batch_norm() {
-  if (!batch_norm) return;
-  torch::NoGradGuard no_grad;
-  const auto [s, b] = batch_norm_affine(batch_norm->weight, batch_norm->bias, batch_norm->running_mean,
-                                        batch_norm->running_var, batch_norm->options.eps());
-  scale.copy_(s);
-  bias.copy_(b);
-  unregister_module("batch_norm");
-  batch_norm = nullptr;
+  batch_norm->to(conv->weight.device(), conv->weight.scalar_type());
+  batch_norm->train(is_training());
 }
 
 std::pair<torch::Tensor, torch::Tensor> batch_norm_affine(const torch::Tensor& weight, const torch::Tensor& bias,
@@ -53,11 +43,6 @@ int enable_batch_norm(torch::nn::Module& module, double momentum) {
   for (auto& m : module.modules(/*include_self=*/true))
     if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->enable_batch_norm(momentum), ++n;
   return n;
-}
-
-void fold_batch_norm(torch::nn::Module& module) {
-  for (auto& m : module.modules(/*include_self=*/true))
-    if (auto* layer = dynamic_cast<ConvAffineImpl*>(m.get())) layer->fold_batch_norm();
 }
 
 void fuse_conv_affine(torch::nn::Module& module, bool channels_last) {

@@ -77,7 +77,7 @@ LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const Train
   if (h.attr_score.defined() && t.num_fg > 0)
     loss.attr = attribute_loss(h.attr_score.narrow(0, 0, t.num_fg), t.attributes.narrow(0, 0, t.num_fg).to(device));
   else
-    loss.attr = torch::zeros({}, h.cls_score.options());
+    loss.attr = torch::zeros({}, h.cls_score.options().dtype(torch::kFloat));
   return loss;
 }
 

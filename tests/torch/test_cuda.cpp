@@ -3,15 +3,21 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <opencv2/imgproc.hpp>
+
 #include "bua/config/arch.h"
 #include "bua/features/select.h"
 #include "bua/image/image.h"
 #include "bua/io/caffe_model.h"
 #include "bua/model/caffe_import.h"
+#include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
 #include "bua/model/inference.h"
+#include "bua/model/resnet.h"
 #include "bua/ops/nms.h"
 #include "bua/ops/roi_pool.h"
+#include "bua/train/autocast.h"
+#include "bua/train/detector_loss.h"
 #include "bua_test_paths.h"
 
 namespace bua {
@@ -80,6 +86,45 @@ TEST_F(Cuda, DetectorMatchesCpuOnTheReferenceNet) {
   ASSERT_EQ(full.boxes.size(0), boxes.size(0));
   const auto dist = (full.boxes.cpu().unsqueeze(1) - boxes.unsqueeze(0)).abs().amax(2);
   EXPECT_LE(std::get<0>(dist.min(1)).max().item<float>(), 1e-3);
+}
+
+// Training on the GPU: the losses of one image equal the CPU's in float32; in mixed precision (bf16
+// autocast, with batch statistics) they stay float32, close to float32's, and give finite gradients.
+TEST_F(Cuda, TrainingLossesMatchCpuAndMixedPrecisionRuns) {
+  const auto arch = load_arch(std::string(BUA_SOURCE_DIR) + "/configs/tiny_test.yml");
+  Config cfg = load_config({std::string(BUA_SOURCE_DIR) + "/experiments/cfgs/faster_rcnn_end2end_resnet.yml"});
+  cfg.TRAIN.SCALES = {160};
+  cv::Mat im(120, 160, CV_8UC3, cv::Scalar(128, 128, 128));
+  cv::rectangle(im, cv::Rect(20, 30, 50, 40), cv::Scalar(0, 0, 255), cv::FILLED);
+  cv::rectangle(im, cv::Rect(90, 20, 40, 60), cv::Scalar(255, 0, 0), cv::FILLED);
+  std::vector<int64_t> attrs(32, 0);
+  attrs[0] = 1, attrs[16] = 2;
+  std::mt19937 rng(1);
+  const auto blob = prepare_training_blob(im, false, torch::tensor({20.f, 30.f, 69.f, 69.f, 90.f, 20.f, 129.f, 79.f}).view({2, 4}),
+                                          torch::tensor({1, 2}), torch::tensor(attrs).view({2, 16}), cfg, rng);
+  torch::manual_seed(3);
+  Detector cpu(arch), cuda(arch);
+  for (auto& p : cpu->named_parameters()) p.value().data().normal_(0, 0.05);
+  load_state(*cuda, state_of(*cpu), "the CPU model");
+  auto run = [&](Detector& d, torch::ScalarType dtype) {
+    std::mt19937 r(7);
+    AutocastScope amp(d->box_head->cls_score->weight.device(), dtype);
+    return detector_losses(d, blob, cfg.TRAIN, r);
+  };
+  cuda->to(gpu);
+  const LossTerms c = run(cpu, torch::kFloat), g = run(cuda, torch::kFloat);
+  for (const auto& [x, y] : {std::pair{c.rpn_cls, g.rpn_cls}, {c.rpn_bbox, g.rpn_bbox}, {c.cls, g.cls}, {c.bbox, g.bbox}, {c.attr, g.attr}})
+    EXPECT_NEAR(y.item<double>(), x.item<double>(), 1e-4 * std::abs(x.item<double>()) + 1e-6);
+
+  enable_batch_norm(*cuda, 0.1);
+  const LossTerms f = run(cuda, torch::kFloat), b = run(cuda, torch::kBFloat16);
+  for (const auto& [x, y] : {std::pair{f.rpn_cls, b.rpn_cls}, {f.cls, b.cls}, {f.attr, b.attr}}) {
+    EXPECT_EQ(y.scalar_type(), torch::kFloat);
+    EXPECT_NEAR(y.item<double>(), x.item<double>(), 0.05 * std::abs(x.item<double>()) + 1e-3);
+  }
+  b.total().backward();
+  for (const auto& p : cuda->named_parameters())
+    if (p.value().grad().defined()) EXPECT_TRUE(torch::isfinite(p.value().grad()).all().item<bool>()) << p.key();
 }
 
 }  // namespace

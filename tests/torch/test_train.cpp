@@ -204,16 +204,23 @@ TEST(Train, ResumeIsExactWithBatchNorm) {
   };
   const auto straight = load_checkpoint(train_detector(tiny_model(7), cfg, feed, opts("a", 6), nullptr, torch::kCPU));
   const auto half = load_checkpoint(train_detector(tiny_model(7), cfg, feed, opts("b", 3), nullptr, torch::kCPU));
-  const auto resumed = load_checkpoint(train_detector(half, cfg, feed, opts("b", 6), nullptr, torch::kCPU));
+  // Resumed with default options (frozen bottom, no --batch-norm): the snapshot's own choices win.
+  const auto resumed =
+      load_checkpoint(train_detector(half, cfg, feed, options((dir / "b").string(), 6), nullptr, torch::kCPU));
   for (const auto& [name, t] : straight.state)
     EXPECT_TRUE(torch::allclose(t, resumed.state.at(name), 1e-5, 1e-6)) << name;
   for (const auto& [name, t] : straight.extra)
     EXPECT_TRUE(torch::allclose(t.to(torch::kDouble), resumed.extra.at(name).to(torch::kDouble), 1e-5, 1e-6)) << name;
+  // Batch statistics in frozen layers would not be frozen: refused.
+  auto frozen = opts("c", 2);
+  frozen.freeze_bottom = true;
+  EXPECT_THROW(train_detector(tiny_model(7), cfg, feed, frozen, nullptr, torch::kCPU), Error);
   fs::remove_all(dir);
 }
 
 // Mixed precision: under the scope the network computes in bf16 and its losses stay float32 and close to
-// the float32 ones; outside it nothing changes; training keeps float32 weights.
+// the float32 ones; outside it nothing changes; training runs (with the frozen affine and with batch
+// statistics) and moves the weights.
 TEST(Train, MixedPrecisionForward) {
   const Config cfg = small_config();
   auto c = tiny_model(8);
@@ -236,15 +243,16 @@ TEST(Train, MixedPrecisionForward) {
 
   const auto dir = temp_dir("bua_train_amp");
   TrainingFeed feed = [&](int64_t it, int64_t, std::mt19937& rng) { return drawn_image(it % 5, cfg, rng); };
-  auto o = options(dir.string(), 3);
-  o.compute_dtype = torch::kBFloat16;
-  const auto snap = load_checkpoint(train_detector(tiny_model(8), cfg, feed, o, nullptr, torch::kCPU));
-  for (const auto& [name, t] : snap.state) {
-    if (!t.is_floating_point()) continue;
-    EXPECT_EQ(t.scalar_type(), torch::kFloat) << name;
-    EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
+  for (const bool batch_norm : {false, true}) {
+    auto o = options((dir / (batch_norm ? "bn" : "affine")).string(), 3);
+    o.compute_dtype = torch::kBFloat16;
+    if (batch_norm) o.batch_norm_momentum = 0.1, o.freeze_bottom = false;
+    const auto snap = load_checkpoint(train_detector(tiny_model(8), cfg, feed, o, nullptr, torch::kCPU));
+    for (const auto& [name, t] : snap.state)
+      if (t.is_floating_point()) EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
+    for (const char* name : {"box_head.cls_score.weight", "trunk.res4a.branch2a.conv.weight"})
+      EXPECT_FALSE(torch::equal(snap.state.at(name), c.state.at(name))) << name;
   }
-  EXPECT_FALSE(torch::equal(snap.state.at("box_head.cls_score.weight"), c.state.at("box_head.cls_score.weight")));
   fs::remove_all(dir);
 }
 

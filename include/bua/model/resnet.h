@@ -33,11 +33,10 @@ class ConvAffineImpl : public torch::nn::Module {
   // Inference only: folds the affine into the convolution (weight * scale, bias) so each layer is one
   // convolution with bias, optionally with channels-last weights (what GPU tensor cores want).
   void fuse(bool channels_last);
-  // Training from scratch: a BatchNorm on batch statistics (learnable weight and bias, running averages)
-  // stands in for the frozen affine until fold_batch_norm() writes its running statistics back into
-  // scale/bias — the trained layer is then the released kind again. Registered as "batch_norm".
+  // Training from scratch: a BatchNorm on batch statistics (learnable weight and bias, running averages;
+  // starting at 1, 0, 0, 1) stands in for the frozen affine, which it ignores. batch_norm_affine() turns
+  // it back into scale/bias — the trained layer is then the released kind again. Registered as "batch_norm".
   void enable_batch_norm(double momentum);
-  void fold_batch_norm();
   torch::nn::Conv2d conv{nullptr};
   torch::Tensor scale, bias;
   torch::nn::BatchNorm2d batch_norm{nullptr};
@@ -70,9 +69,8 @@ TORCH_MODULE(Bottleneck);
 std::pair<torch::Tensor, torch::Tensor> batch_norm_affine(const torch::Tensor& weight, const torch::Tensor& bias,
                                                           const torch::Tensor& mean, const torch::Tensor& var, double eps);
 
-// ConvAffine::enable_batch_norm / fold_batch_norm on every layer of `module`; the first returns how many.
+// ConvAffine::enable_batch_norm on every layer of `module`; returns how many.
 int enable_batch_norm(torch::nn::Module& module, double momentum);
-void fold_batch_norm(torch::nn::Module& module);
 
 // Applies ConvAffine::fuse to every layer of `module` (trunk, res5 head or a whole detector).
 void fuse_conv_affine(torch::nn::Module& module, bool channels_last);
