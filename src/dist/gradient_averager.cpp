@@ -129,6 +129,21 @@ void GradientAverager::average(const std::vector<torch::Tensor>& params) {
   }
 }
 
+void GradientAverager::average_values(const std::vector<torch::Tensor>& tensors) {
+  if (tensors.empty()) return;
+  std::vector<torch::Tensor> parts;
+  for (const auto& t : tensors) parts.push_back(t.detach().reshape(-1).to(torch::kFloat));
+  std::vector<at::Tensor> flat{torch::cat(parts)};
+  impl_->allreduce(flat)->wait();
+  flat[0].div_(env_.world_size);
+  int64_t offset = 0;
+  torch::NoGradGuard no_grad;
+  for (const auto& t : tensors) {
+    t.copy_(flat[0].narrow(0, offset, t.numel()).view_as(t));
+    offset += t.numel();
+  }
+}
+
 std::vector<double> GradientAverager::sum(const std::vector<double>& values) {
   std::vector<at::Tensor> t{torch::tensor(values, torch::kDouble).to(impl_->device)};
   impl_->allreduce(t)->wait();

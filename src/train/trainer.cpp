@@ -103,7 +103,13 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   const int64_t snapshot_every = cfg.TRAIN.SNAPSHOT_ITERS;
   Progress progress("train", o.max_iterations - model.iteration, "iterations");
   std::string last_snapshot;
+  // Each rank's BatchNorms average the statistics of its own images; a snapshot holds their mean over ranks
+  // (every rank takes it, so they continue alike).
+  std::vector<torch::Tensor> running_stats;
+  for (const auto& b : detector->named_buffers())
+    if (b.key().find(".batch_norm.running_") != std::string::npos) running_stats.push_back(b.value());
   auto snapshot = [&](int64_t iteration) {
+    if (averager) averager->average_values(running_stats);
     if (o.rank != 0) return;
     Checkpoint c = model;
     c.state = unnormalized_state(detector, cfg.TRAIN);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <opencv2/imgproc.hpp>
 #include <thread>
 
@@ -73,6 +74,11 @@ TrainOptions options(const std::string& dir, int64_t iterations) {
   o.solver.base_lr = 0.01;
   o.solver.display = 1000;
   return o;
+}
+
+int& counter() {
+  static int n = 0;
+  return n;
 }
 
 fs::path temp_dir(const std::string& name) {
@@ -256,10 +262,39 @@ TEST(Train, MixedPrecisionForward) {
   fs::remove_all(dir);
 }
 
+bool has_gloo() {
+  const auto backends = available_backends();
+  return std::find(backends.begin(), backends.end(), "gloo") != backends.end();
+}
+
+// Runs `body` as ranks 0 and 1 of a Gloo group, one thread each; fails the test on any rank's error.
+void run_two_gloo_ranks(const std::function<void(int, GradientAverager&)>& body) {
+  std::vector<std::string> errors(2);
+  const int port = 29000 + static_cast<int>((getpid() * 7 + counter()++) % 1000);
+  std::vector<std::thread> ranks;
+  for (int r = 0; r < 2; ++r) {
+    ranks.emplace_back([&, r] {
+      try {
+        DistEnv env;
+        env.rank = r;
+        env.world_size = 2;
+        env.master_port = port;
+        GradientAverager avg(env, "gloo");
+        body(r, avg);
+        avg.barrier();
+      } catch (const std::exception& e) {
+        errors[r] = e.what();
+      }
+    });
+  }
+  for (auto& t : ranks) t.join();
+  ASSERT_EQ(errors[0], "");
+  ASSERT_EQ(errors[1], "");
+}
+
 // Two Gloo ranks, one image each, against one process with both images per step.
 TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
-  const auto backends = available_backends();
-  if (std::find(backends.begin(), backends.end(), "gloo") == backends.end()) GTEST_SKIP() << "built without Gloo";
+  if (!has_gloo()) GTEST_SKIP() << "built without Gloo";
   const auto dir = temp_dir("bua_train_dist");
   const Config cfg = small_config();
   TrainingFeed feed = [&](int64_t it, int64_t slot, std::mt19937& rng) { return drawn_image(2 * it + slot, cfg, rng); };
@@ -270,33 +305,50 @@ TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
   // One starting model for both ranks, made before the threads start: tiny_model seeds Torch's global
   // generator, which two threads must not share while drawing weights.
   const Checkpoint start = tiny_model(5);
-  std::vector<std::string> results(2), errors(2);
-  const int port = 29000 + static_cast<int>(getpid() % 1000);
-  std::vector<std::thread> ranks;
-  for (int r = 0; r < 2; ++r) {
-    ranks.emplace_back([&, r] {
-      try {
-        DistEnv env;
-        env.rank = r;
-        env.world_size = 2;
-        env.master_port = port;
-        GradientAverager avg(env, "gloo");
-        auto o = options((dir / ("rank" + std::to_string(r))).string(), 3);
-        o.rank = r;
-        o.world_size = 2;
-        results[r] = train_detector(start, cfg, feed, o, &avg, torch::kCPU);
-        avg.barrier();
-      } catch (const std::exception& e) {
-        errors[r] = e.what();
-      }
-    });
-  }
-  for (auto& t : ranks) t.join();
-  ASSERT_EQ(errors[0], "");
-  ASSERT_EQ(errors[1], "");
+  std::vector<std::string> results(2);
+  run_two_gloo_ranks([&](int r, GradientAverager& avg) {
+    auto o = options((dir / ("rank" + std::to_string(r))).string(), 3);
+    o.rank = r;
+    o.world_size = 2;
+    results[r] = train_detector(start, cfg, feed, o, &avg, torch::kCPU);
+  });
   const auto dist = load_checkpoint(results[0]);
   for (const auto& [name, t] : single.state)
     EXPECT_TRUE(torch::allclose(t, dist.state.at(name), 1e-4, 1e-6)) << name;
+  fs::remove_all(dir);
+}
+
+// With batch statistics on several ranks, each snapshot holds the mean of the ranks' running averages, and
+// every rank continues from that mean.
+TEST(Train, GlooRanksAverageTheirBatchNormStatistics) {
+  if (!has_gloo()) GTEST_SKIP() << "built without Gloo";
+  std::vector<torch::Tensor> seen(2);
+  run_two_gloo_ranks([&](int r, GradientAverager& avg) {
+    auto t = torch::full({3}, static_cast<float>(r + 1));
+    avg.average_values({t});
+    seen[r] = t;
+  });
+  ASSERT_TRUE(seen[0].defined() && seen[1].defined());
+  EXPECT_TRUE(torch::allclose(seen[0], torch::full({3}, 1.5f)));
+  EXPECT_TRUE(torch::allclose(seen[1], torch::full({3}, 1.5f)));
+
+  const auto dir = temp_dir("bua_train_dist_bn");
+  const Config cfg = small_config();
+  TrainingFeed feed = [&](int64_t it, int64_t slot, std::mt19937& rng) { return drawn_image(2 * it + slot, cfg, rng); };
+  const Checkpoint start = tiny_model(9);
+  std::vector<std::string> results(2);
+  run_two_gloo_ranks([&](int r, GradientAverager& avg) {
+    auto o = options((dir / ("rank" + std::to_string(r))).string(), 3);
+    o.rank = r;
+    o.world_size = 2;
+    o.batch_norm_momentum = 0.1;
+    o.freeze_bottom = false;
+    results[r] = train_detector(start, cfg, feed, o, &avg, torch::kCPU);
+  });
+  const auto snap = load_checkpoint(results[0]);
+  EXPECT_TRUE(snap.extra.count("batch_norm/trunk.conv1.batch_norm.running_mean"));
+  for (const auto& [name, t] : snap.state)
+    if (t.is_floating_point()) EXPECT_TRUE(torch::isfinite(t).all().item<bool>()) << name;
   fs::remove_all(dir);
 }
 

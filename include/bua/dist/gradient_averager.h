@@ -30,6 +30,8 @@ class GradientAverager {
   ~GradientAverager();
   // Sums the gradients of `params` over all ranks and divides by the world size (one flattened all-reduce).
   void average(const std::vector<torch::Tensor>& params);
+  // Replaces each tensor by its mean over all ranks, in place (BatchNorm running averages before a snapshot).
+  void average_values(const std::vector<torch::Tensor>& tensors);
   // Sums a few scalars over ranks (for logging and for agreement checks).
   std::vector<double> sum(const std::vector<double>& values);
   void barrier();

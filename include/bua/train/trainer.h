@@ -30,7 +30,7 @@ struct TrainOptions {
   // > 0: every ConvAffine (trunk and res5) trains as a BatchNorm on batch statistics — one image in the trunk,
   // its 64 ROIs in res5 — with running averages of this momentum, instead of the frozen affine: what training
   // from scratch needs (synth_vg: object mAP 0.12 → 0.64). Snapshots hold the folded affine. With several
-  // processes each normalises its own images and rank 0's running averages are saved. The BatchNorm weight
+  // processes each normalises its own images; snapshots hold the mean of the ranks' running averages. The BatchNorm weight
   // and bias train like any other blob (lr_mult 2 on the bias, weight decay on both, as Caffe would).
   // Needs freeze_bottom false.
   double batch_norm_momentum = 0;
