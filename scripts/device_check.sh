@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GPU checks, run on the device machine from the repo root (see README "GPU"): `build` configures and builds
-# with CUDA against the machine's torch; `run` runs the CUDA tests, the extraction benchmark and the test suite.
+# with CUDA against the machine's torch; `run` runs the CUDA tests, the extraction and training benchmarks
+# and the test suite.
 # Needs .deps/ (scripts/build_gpu_deps.sh) carried along. Logs go to $OUT.
 set -uo pipefail
 OUT=${OUT:-/tmp/bua_out}
@@ -28,7 +29,12 @@ case "${1:-}" in
       --work-dir /tmp/bench 2>&1 | grep -v "^  \|INFO\|WARN" | tee "$OUT/bench.txt"
     ./bin/bench_extract --device cuda --dtypes bf16 --cudnn-benchmark --images 300 --batch-images 16 \
       --decode-threads 12 --warmup 16 --work-dir /tmp/bench2 2>&1 | grep -v "^  \|INFO\|WARN" | tee -a "$OUT/bench.txt"
-    ctest -j 12 --timeout 300 -E "Cuda" > "$OUT/ctest.log" 2>&1
+    for dtype in fp32 bf16; do
+      ./bin/bench_train --device cuda --dtype $dtype --iterations 40 --warmup 5 --arch ../configs/resnet101_vg.yml \
+        --cfg ../experiments/cfgs/faster_rcnn_end2end_resnet.yml 2>&1 | grep -v "^  \|INFO\|WARN" |
+        tee -a "$OUT/bench_train.txt"
+    done
+    ctest -j 12 --timeout 300 -E "Cuda|Learning" > "$OUT/ctest.log" 2>&1
     tail -25 "$OUT/ctest.log"
     ;;
   *) echo "usage: $0 build|run"; exit 2 ;;
