@@ -54,7 +54,7 @@ ref=tests/data/caffe
   --cfg experiments/cfgs/faster_rcnn_end2end_resnet.yml --set TEST.SCALES "[400]" TEST.MAX_SIZE 700 2>&1 | quiet
 "$bin/read_tsv" "$out/reference_features.tsv"
 
-mean_ap() { grep -m1 '"mean_ap"' "$1" | tr -dc '0-9.'; }
+mean_ap() { awk -F: '/"mean_ap"/ { gsub(/[ ,]/, "", $2); printf "%.4f", $2; exit }' "$1"; }
 echo
 echo "object mAP $(mean_ap "$out/test_objects/eval_val.json"), attribute mAP $(mean_ap "$out/test_attributes/eval_val.json") (val split)"
 echo "quickstart outputs (under $out):"
