@@ -48,7 +48,7 @@ LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const Train
   const auto anchors = grid_anchors(detector->cell_anchors(), r.logits.size(2), r.logits.size(3),
                                     detector->arch().feat_stride).to(torch::kFloat);
   const AnchorTargets at = anchor_targets(anchors, b.gt_boxes, b.image.blob_h(), b.image.blob_w(), cfg, rng);
-  loss.rpn_cls = rpn_class_loss(r.logits, at.labels.to(device));
+  loss.rpn_cls = rpn_class_loss(r.logits, at.labels);
   loss.rpn_bbox = smooth_l1_loss(rpn_delta_rows(r.deltas), at.bbox_targets.to(device), at.inside_weights.to(device),
                                  at.outside_weights.to(device), 3.0, 1);
 
@@ -71,11 +71,11 @@ LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const Train
   const auto labels = t.labels.to(device);
   // The attribute head of the train net reads the ground-truth class of each ROI.
   const HeadOutputs h = detector->heads(pooled, labels);
-  loss.cls = roi_class_loss(h.cls_score, labels);
+  loss.cls = roi_class_loss(h.cls_score, t.labels);
   loss.bbox = smooth_l1_loss(h.bbox_pred, t.bbox_targets.to(device), t.inside_weights.to(device),
                              t.outside_weights.to(device), 1.0, t.rois.size(0));
   if (h.attr_score.defined() && t.num_fg > 0)
-    loss.attr = attribute_loss(h.attr_score.narrow(0, 0, t.num_fg), t.attributes.narrow(0, 0, t.num_fg).to(device));
+    loss.attr = attribute_loss(h.attr_score.narrow(0, 0, t.num_fg), t.attributes.narrow(0, 0, t.num_fg));
   else
     loss.attr = torch::zeros({}, h.cls_score.options().dtype(torch::kFloat));
   return loss;

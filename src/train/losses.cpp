@@ -7,13 +7,13 @@
 namespace bua {
 namespace {
 
-// Labels as int64 on the scores' device, each -1 (ignored) or a class below num_classes.
+// Labels as int64 on the scores' device, each -1 (ignored) or a class below num_classes. Checked where they
+// are: the targets come from the CPU, and checking them there costs the GPU no synchronisation.
 torch::Tensor checked_labels(const torch::Tensor& labels, int64_t num_classes, const torch::Tensor& scores,
                              const char* where) {
-  auto y = labels.to(scores.device(), torch::kLong);
-  if (y.numel() > 0 && (y.min().item<int64_t>() < -1 || y.max().item<int64_t>() >= num_classes))
+  if (labels.numel() > 0 && (labels.min().item<int64_t>() < -1 || labels.max().item<int64_t>() >= num_classes))
     fail(where, "labels must be -1 (ignored) or in [0, " + std::to_string(num_classes) + ")");
-  return y;
+  return labels.to(scores.device(), torch::kLong);
 }
 
 // Losses are computed in float32 (or the float64 of gradient checks) even where the network runs in bf16
@@ -60,8 +60,8 @@ torch::Tensor rpn_class_loss(const torch::Tensor& logits, const torch::Tensor& l
 torch::Tensor roi_class_loss(const torch::Tensor& logits, const torch::Tensor& labels) {
   if (logits.dim() != 2 || labels.dim() != 1 || labels.size(0) != logits.size(0))
     fail("roi_class_loss", "logits must be [B,C] and labels [B]");
+  if (labels.numel() > 0 && labels.min().item<int64_t>() < 0) fail("roi_class_loss", "loss_cls has no ignore label");
   const auto y = checked_labels(labels, logits.size(1), logits, "roi_class_loss");
-  if (y.numel() > 0 && y.min().item<int64_t>() < 0) fail("roi_class_loss", "loss_cls has no ignore label");
   // Caffe's VALID normalization without an ignore label divides by every row, i.e. the mean.
   return -torch::log_softmax(at_least_float(logits), 1).gather(1, y.unsqueeze(1)).mean();
 }
