@@ -112,36 +112,39 @@ std::vector<std::string> available_backends() {
 
 GradientAverager::~GradientAverager() = default;
 
-void GradientAverager::average(const std::vector<torch::Tensor>& params) {
-  std::vector<torch::Tensor> grads;
-  for (const auto& p : params)
-    grads.push_back(p.grad().defined() ? p.grad().reshape(-1) : torch::zeros({p.numel()}, p.options()));
-  std::vector<at::Tensor> flat{torch::cat(grads)};
+std::vector<torch::Tensor> GradientAverager::mean_over_ranks(const std::vector<torch::Tensor>& tensors) {
+  // One all-reduce of everything flattened into one buffer, not one per tensor.
+  std::vector<torch::Tensor> parts;
+  for (const auto& t : tensors) parts.push_back(t.detach().reshape(-1));
+  std::vector<at::Tensor> flat{torch::cat(parts)};
   impl_->allreduce(flat)->wait();
   flat[0].div_(env_.world_size);
+  std::vector<torch::Tensor> means;
   int64_t offset = 0;
+  for (const auto& t : tensors) {
+    means.push_back(flat[0].narrow(0, offset, t.numel()).view_as(t));
+    offset += t.numel();
+  }
+  return means;
+}
+
+void GradientAverager::average(const std::vector<torch::Tensor>& params) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : params) grads.push_back(p.grad().defined() ? p.grad() : torch::zeros_like(p));
+  const auto means = mean_over_ranks(grads);
   torch::NoGradGuard no_grad;
-  for (const auto& p : params) {
-    auto slice = flat[0].narrow(0, offset, p.numel()).view_as(p);
-    if (p.grad().defined()) p.mutable_grad().copy_(slice);
-    else p.mutable_grad() = slice.clone();
-    offset += p.numel();
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto& p = params[i];
+    if (p.grad().defined()) p.mutable_grad().copy_(means[i]);
+    else p.mutable_grad() = means[i].clone();
   }
 }
 
 void GradientAverager::average_values(const std::vector<torch::Tensor>& tensors) {
   if (tensors.empty()) return;
-  std::vector<torch::Tensor> parts;
-  for (const auto& t : tensors) parts.push_back(t.detach().reshape(-1).to(torch::kFloat));
-  std::vector<at::Tensor> flat{torch::cat(parts)};
-  impl_->allreduce(flat)->wait();
-  flat[0].div_(env_.world_size);
-  int64_t offset = 0;
+  const auto means = mean_over_ranks(tensors);
   torch::NoGradGuard no_grad;
-  for (const auto& t : tensors) {
-    t.copy_(flat[0].narrow(0, offset, t.numel()).view_as(t));
-    offset += t.numel();
-  }
+  for (size_t i = 0; i < tensors.size(); ++i) tensors[i].copy_(means[i]);
 }
 
 std::vector<double> GradientAverager::sum(const std::vector<double>& values) {

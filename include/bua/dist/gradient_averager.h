@@ -39,6 +39,8 @@ class GradientAverager {
   int world_size() const { return env_.world_size; }
 
  private:
+  // The mean over ranks of each tensor (all of one dtype), as views into one reduced buffer.
+  std::vector<torch::Tensor> mean_over_ranks(const std::vector<torch::Tensor>& tensors);
   struct Impl;
   DistEnv env_;
   std::unique_ptr<Impl> impl_;
