@@ -25,9 +25,9 @@ void ConvAffineImpl::fuse(bool channels_last) {
 
 void ConvAffineImpl::enable_batch_norm(double momentum) {
   if (batch_norm) return;
-  // eps: the released network's BatchNorm layers use Caffe's default, 1e-5.
-  batch_norm = register_module(
-      "batch_norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(options_.out()).eps(1e-5).momentum(momentum)));
+  batch_norm = register_module("batch_norm", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(options_.out())
+                                                                        .eps(kBatchNormEps)
+                                                                        .momentum(momentum)));
   batch_norm->to(conv->weight.device(), conv->weight.scalar_type());
   batch_norm->train(is_training());
 }

@@ -26,8 +26,8 @@ void fold_batch_norm_state(TensorMap& state, TensorMap& extra) {
       if (it == state.end()) fail("snapshot", "BatchNorm of " + layer + " has no " + what);
       return it->second.detach().to(torch::kFloat).cpu();
     };
-    // eps as ConvAffine::enable_batch_norm sets it.
-    const auto [scale, bias] = batch_norm_affine(get("weight"), get("bias"), get("running_mean"), get("running_var"), 1e-5);
+    const auto [scale, bias] =
+        batch_norm_affine(get("weight"), get("bias"), get("running_mean"), get("running_var"), kBatchNormEps);
     folded[layer + ".scale"] = scale;
     folded[layer + ".bias"] = bias;
   }

@@ -71,11 +71,11 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   load_state(*detector, model.state, "initial weights");
   // Snapshots hold un-normalised bbox_pred (test-ready); training runs on normalised targets.
   if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
-  // Batch statistics replace the frozen affine of every layer, frozen layers included: only for a model
-  // trained from scratch, which keeps nothing frozen.
   // A resumed run keeps the snapshot's choice: momentum saved for conv1 means the bottom layers trained.
   const bool freeze_bottom =
       model.iteration > 0 ? model.extra.count("momentum/trunk.conv1.conv.weight") == 0 : o.freeze_bottom;
+  // Batch statistics replace the frozen affine of every layer, frozen layers included: only for a model
+  // trained from scratch, which keeps nothing frozen.
   if (o.batch_norm_momentum > 0 && freeze_bottom)
     fail("train", "batch statistics (--batch-norm) are for training from scratch, with no frozen layers");
   const double bn_momentum = o.batch_norm_momentum > 0 ? o.batch_norm_momentum : 0.1;

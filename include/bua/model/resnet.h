@@ -65,6 +65,9 @@ class BottleneckImpl : public torch::nn::Module {
 };
 TORCH_MODULE(Bottleneck);
 
+// The eps of the BatchNorms that enable_batch_norm creates: Caffe's default, which the released network uses.
+constexpr double kBatchNormEps = 1e-5;
+
 // The frozen affine equal to a BatchNorm (weight, bias, running mean and variance, eps): {scale, bias}.
 std::pair<torch::Tensor, torch::Tensor> batch_norm_affine(const torch::Tensor& weight, const torch::Tensor& bias,
                                                           const torch::Tensor& mean, const torch::Tensor& var, double eps);
