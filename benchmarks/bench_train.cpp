@@ -12,6 +12,8 @@
 #include "bua/train/autocast.h"
 #include "bua/train/detector_loss.h"
 #include "bua/train/solver.h"
+#include "bua/train/weight_init.h"
+#include "bua/util/random.h"
 #include "bua/util/tool_main.h"
 
 namespace {
@@ -19,19 +21,24 @@ namespace {
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 // A drawn training image: a few filled rectangles of random classes and colours.
-bua::TrainingBlob drawn(int k, int w, int h, const bua::ArchConfig& arch, const bua::Config& cfg, std::mt19937& rng) {
+bua::TrainingBlob drawn(int k, int w, int h, const bua::ArchConfig& arch, const bua::Config& cfg, bua::Rng& rng) {
   cv::Mat im(h, w, CV_8UC3, cv::Scalar(90, 110, 130));
-  std::uniform_int_distribution<int> x(0, w - w / 4), y(0, h - h / 4), s(w / 12, w / 4);
-  std::uniform_int_distribution<int> cls(1, arch.num_classes - 1), attr(1, arch.num_attributes - 1);
+  // Uniform in [lo, hi], through the one portable draw (util/random.h).
+  auto between = [&](int lo, int hi) { return lo + static_cast<int>(bua::uniform_below(rng, static_cast<uint64_t>(hi - lo + 1))); };
+  auto x = [&] { return between(0, w - w / 4); };
+  auto y = [&] { return between(0, h - h / 4); };
+  auto s = [&] { return between(w / 12, w / 4); };
+  auto cls = [&] { return between(1, arch.num_classes - 1); };
+  auto attr = [&] { return between(1, arch.num_attributes - 1); };
   std::vector<float> boxes;
   std::vector<int64_t> classes, attrs;
   for (int i = 0; i < 2 + k % 4; ++i) {
-    const int x1 = x(rng), y1 = y(rng), bw = s(rng), bh = s(rng);
+    const int x1 = x(), y1 = y(), bw = s(), bh = s();
     cv::rectangle(im, cv::Rect(x1, y1, bw, bh), cv::Scalar(rng() % 255, rng() % 255, rng() % 255), cv::FILLED);
     boxes.insert(boxes.end(), {float(x1), float(y1), float(std::min(x1 + bw, w - 1)), float(std::min(y1 + bh, h - 1))});
-    classes.push_back(cls(rng));
+    classes.push_back(cls());
     std::vector<int64_t> a(16, 0);
-    a[0] = attr(rng);
+    a[0] = attr();
     attrs.insert(attrs.end(), a.begin(), a.end());
   }
   return bua::prepare_training_blob(im, k % 2 == 1, torch::tensor(boxes).view({-1, 4}), torch::tensor(classes),
@@ -63,7 +70,7 @@ int main(int argc, char** argv) {
     det->to(dev);
     det->train();
     bua::CaffeSgd sgd(bua::learnable_parameters(det), bua::SolverConfig());
-    std::mt19937 rng(1);
+    bua::Rng rng = bua::make_rng({1});
     double t_data = 0, t_step = 0;
     for (int it = 0; it < warmup + iterations; ++it) {
       if (it == warmup) t_data = t_step = 0;

@@ -8,25 +8,14 @@
 
 #include "bua/structures/boxes.h"
 #include "bua/util/error.h"
+#include "bua/util/random.h"
 
 namespace bua {
 namespace {
 
-// Uniform integer in [0, n) by rejection on raw 32-bit draws. std::uniform_int_distribution is not used
-// because its algorithm differs between standard libraries, and seeded runs must not.
-uint64_t uniform_below(std::mt19937& rng, uint64_t n) {
-  constexpr uint64_t range = uint64_t{1} << 32;
-  const uint64_t bound = range - range % n;  // the largest multiple of n in the 32-bit range
-  uint64_t x;
-  do {
-    x = rng();
-  } while (x >= bound);
-  return x % n;
-}
-
 // Marks all but `keep` randomly chosen anchors carrying `value` as ignored, as the original does when a
 // class has more candidates than its share of the batch.
-void disable_excess(torch::Tensor& labels, int64_t value, int64_t keep, std::mt19937& rng) {
+void disable_excess(torch::Tensor& labels, int64_t value, int64_t keep, Rng& rng) {
   const auto candidates = torch::nonzero(labels == value).view(-1);
   const int64_t excess = candidates.size(0) - std::max<int64_t>(keep, 0);
   if (excess > 0) labels.index_fill_(0, sample_without_replacement(candidates, excess, rng), -1);
@@ -39,7 +28,7 @@ torch::Tensor row4(const std::vector<double>& v, const char* key) {
 
 }  // namespace
 
-torch::Tensor sample_without_replacement(const torch::Tensor& indices, int64_t k, std::mt19937& rng) {
+torch::Tensor sample_without_replacement(const torch::Tensor& indices, int64_t k, Rng& rng) {
   auto v = indices.to(torch::kCPU, torch::kLong).contiguous();
   std::vector<int64_t> pool(v.data_ptr<int64_t>(), v.data_ptr<int64_t>() + v.numel());
   const auto n = static_cast<int64_t>(pool.size());
@@ -52,7 +41,7 @@ torch::Tensor sample_without_replacement(const torch::Tensor& indices, int64_t k
 }
 
 AnchorTargets anchor_targets(const torch::Tensor& anchors, const torch::Tensor& gt_boxes, double im_h, double im_w,
-                             const TrainConfig& cfg, std::mt19937& rng) {
+                             const TrainConfig& cfg, Rng& rng) {
   if (anchors.dim() != 2 || anchors.size(1) != 4) fail("anchor_targets", "anchors must be [K*A,4]");
   if (gt_boxes.dim() != 2 || gt_boxes.size(1) != 4) fail("anchor_targets", "gt_boxes must be [G,4]");
   // The original works in float64 (numpy anchors, bbox_overlaps in np.float); so do we, on the CPU.

@@ -9,16 +9,17 @@
 #include "bua/train/anchor_targets.h"
 #include "bua/train/losses.h"
 #include "bua/train/proposal_targets.h"
+#include "bua/train/target_normalization.h"
 #include "bua/util/error.h"
 
 namespace bua {
 
 TrainingBlob prepare_training_blob(const cv::Mat& bgr, bool flip, const torch::Tensor& gt_boxes,
                                    const torch::Tensor& gt_classes, const torch::Tensor& gt_attributes,
-                                   const Config& cfg, std::mt19937& rng) {
+                                   const Config& cfg, Rng& rng) {
   if (cfg.TRAIN.SCALES.empty()) fail("TRAIN.SCALES", "needs at least one scale");
   // One scale per image, drawn at random as the original's minibatch code does.
-  const int target = cfg.TRAIN.SCALES[std::uniform_int_distribution<size_t>(0, cfg.TRAIN.SCALES.size() - 1)(rng)];
+  const int target = cfg.TRAIN.SCALES[uniform_below(rng, cfg.TRAIN.SCALES.size())];
   cv::Mat im = bgr;
   auto boxes = gt_boxes.to(torch::kFloat).clone();
   if (flip) {
@@ -38,7 +39,7 @@ TrainingBlob prepare_training_blob(const cv::Mat& bgr, bool flip, const torch::T
 
 torch::Tensor LossTerms::total() const { return rpn_cls + rpn_bbox + cls + bbox + 0.5 * attr; }
 
-LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const TrainConfig& cfg, std::mt19937& rng) {
+LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const TrainConfig& cfg, Rng& rng) {
   const auto device = detector->box_head->cls_score->weight.device();
   const auto features = detector->features(b.image.blob.to(device));
   const RpnOutput r = detector->rpn->forward(features);
@@ -56,7 +57,9 @@ LossTerms detector_losses(Detector& detector, const TrainingBlob& b, const Train
   Proposals p;
   {
     torch::NoGradGuard no_grad;
-    RpnOutput d{r.logits.detach(), r.probs.detach(), r.deltas.detach()};
+    // An RPN trained on normalised targets (RPN_NORMALIZE_TARGETS) predicts normalised deltas: the TRAIN
+    // proposal layer maps them back before decoding, as the original's does.
+    RpnOutput d{r.logits.detach(), r.probs.detach(), denormalized_rpn_deltas(r.deltas.detach(), cfg)};
     const auto o = ProposalOptions()
                        .pre_nms_top_n(cfg.RPN_PRE_NMS_TOP_N)
                        .post_nms_top_n(cfg.RPN_POST_NMS_TOP_N)

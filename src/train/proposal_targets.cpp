@@ -36,7 +36,7 @@ void check_inputs(const torch::Tensor& proposals, const torch::Tensor& gt_boxes,
 
 RoiTargets proposal_targets(const torch::Tensor& proposals, const torch::Tensor& gt_boxes,
                             const torch::Tensor& gt_classes, const torch::Tensor& gt_attributes, int64_t num_classes,
-                            const TrainConfig& cfg, std::mt19937& rng) {
+                            const TrainConfig& cfg, Rng& rng) {
   check_inputs(proposals, gt_boxes, gt_classes, gt_attributes, num_classes, cfg);
   const auto gt = gt_boxes.to(torch::kCPU, torch::kFloat);
   const auto classes = gt_classes.to(torch::kCPU, torch::kLong);

@@ -3,9 +3,8 @@
 #pragma once
 #include <torch/types.h>
 
-#include <random>
-
 #include "bua/config/config.h"
+#include "bua/util/random.h"
 
 namespace bua {
 
@@ -20,11 +19,11 @@ struct AnchorTargets {
 // be 0 (then every kept anchor is a negative); im_h, im_w the blob size (im_info[0], im_info[1]).
 // Sampling draws from rng, so a seeded rng gives the same targets. Outputs are on the anchors' device.
 AnchorTargets anchor_targets(const torch::Tensor& anchors, const torch::Tensor& gt_boxes, double im_h, double im_w,
-                             const TrainConfig& cfg, std::mt19937& rng);
+                             const TrainConfig& cfg, Rng& rng);
 
 // k of the entries of indices [N] int64 (k <= N), drawn without replacement in random order, like
-// numpy.random.choice(indices, k, replace=False). Uses only rng's raw 32-bit output, so a given seed picks
-// the same entries with every standard library. Shared by the anchor and ROI samplers.
-torch::Tensor sample_without_replacement(const torch::Tensor& indices, int64_t k, std::mt19937& rng);
+// numpy.random.choice(indices, k, replace=False). Draws through uniform_below (util/random.h), so a given
+// seed picks the same entries with every standard library. Shared by the anchor and ROI samplers.
+torch::Tensor sample_without_replacement(const torch::Tensor& indices, int64_t k, Rng& rng);
 
 }  // namespace bua

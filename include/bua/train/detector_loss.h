@@ -6,11 +6,10 @@
 #pragma once
 #include <torch/types.h>
 
-#include <random>
-
 #include "bua/config/config.h"
 #include "bua/image/image.h"
 #include "bua/model/detector.h"
+#include "bua/util/random.h"
 
 namespace bua {
 
@@ -25,13 +24,13 @@ struct TrainingBlob {
 // gt boxes in original image pixels; flip mirrors the image and the boxes (x' = W - 1 - x).
 TrainingBlob prepare_training_blob(const cv::Mat& bgr, bool flip, const torch::Tensor& gt_boxes,
                                    const torch::Tensor& gt_classes, const torch::Tensor& gt_attributes,
-                                   const Config& cfg, std::mt19937& rng);
+                                   const Config& cfg, Rng& rng);
 
 struct LossTerms {
   torch::Tensor rpn_cls, rpn_bbox, cls, bbox, attr;
   torch::Tensor total() const;  // rpn_cls + rpn_bbox + cls + bbox + 0.5 * attr
 };
 
-LossTerms detector_losses(Detector& detector, const TrainingBlob& blob, const TrainConfig& cfg, std::mt19937& rng);
+LossTerms detector_losses(Detector& detector, const TrainingBlob& blob, const TrainConfig& cfg, Rng& rng);
 
 }  // namespace bua

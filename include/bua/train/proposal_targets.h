@@ -4,9 +4,8 @@
 #pragma once
 #include <torch/types.h>
 
-#include <random>
-
 #include "bua/config/config.h"
+#include "bua/util/random.h"
 
 namespace bua {
 
@@ -29,6 +28,6 @@ struct RoiTargets {
 // With G == 0 (the original would fail) every proposal counts as overlap 0. Outputs are on proposals' device.
 RoiTargets proposal_targets(const torch::Tensor& proposals, const torch::Tensor& gt_boxes,
                             const torch::Tensor& gt_classes, const torch::Tensor& gt_attributes, int64_t num_classes,
-                            const TrainConfig& cfg, std::mt19937& rng);
+                            const TrainConfig& cfg, Rng& rng);
 
 }  // namespace bua
