@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
       ->required()->check(CLI::ExistingFile);
   app.add_option("--attributes-vocab", attributes_vocab, "attributes_vocab.txt")->check(CLI::ExistingFile);
   app.add_option("--out", out, "checkpoint to write")->required();
-  app.add_flag("--trunk-only", trunk_only, "import conv1..res5 only (ImageNet initialisation); extra layers are ignored");
+  app.add_flag("--trunk-only", trunk_only, "import conv1..res5 only (ImageNet initialisation): the checkpoint holds the trunk alone, and "
+               "train_net starts the RPN and heads from the original's fillers; extra layers are ignored");
   return bua::tool_main(app, argc, argv, [&] {
     bua::Checkpoint ckpt;
     ckpt.arch = bua::load_arch(arch_path);
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     const auto scope = trunk_only ? bua::CaffeImportScope::kTrunk : bua::CaffeImportScope::kFull;
     const auto report = bua::import_caffe_weights(detector, model, scope, caffemodel);
     for (const auto& layer : report.unused_layers) std::cout << "ignored layer " << layer << "\n";
-    ckpt.state = bua::state_of(*detector);
+    ckpt.state = bua::imported_state(detector, scope);
     bua::save_checkpoint(ckpt, out);
     std::cout << "wrote " << out << " (" << ckpt.state.size() << " tensors, " << ckpt.classes.size() << " classes, "
               << ckpt.attributes.size() << " attributes)\n";

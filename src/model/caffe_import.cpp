@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "bua/model/checkpoint.h"
 #include "bua/util/error.h"
 
 namespace bua {
@@ -150,6 +151,15 @@ CaffeImportReport import_caffe_weights(Detector& detector, const CaffeModel& mod
   CaffeImportReport report;
   if (scope == CaffeImportScope::kTrunk) report.unused_layers = im.unused();
   return report;
+}
+
+std::map<std::string, torch::Tensor> imported_state(const Detector& detector, CaffeImportScope scope) {
+  auto state = state_of(*detector);
+  if (scope == CaffeImportScope::kFull) return state;
+  std::map<std::string, torch::Tensor> trunk;
+  for (auto& [name, t] : state)
+    if (name.rfind("trunk.", 0) == 0 || name.rfind("res5.", 0) == 0) trunk.emplace(name, t);
+  return trunk;
 }
 
 }  // namespace bua

@@ -43,7 +43,7 @@ SolverConfig load_solver_config(const std::string& path) {
       else if (key == "lr_policy") {
         if (kv.second.as<std::string>() != "step") fail(where, "only lr_policy step is supported");
       } else if (key == "iter_size") {
-        if (kv.second.as<int>() != 1) fail(where, "iter_size must be 1 (use --images-per-process)");
+        if (kv.second.as<int>() != 1) fail(where, "iter_size must be 1 (set TRAIN.IMS_PER_BATCH for more images per iteration)");
       } else fail(where, "unknown solver key " + key);
     } catch (const YAML::Exception&) {
       fail(where, "solver key " + key + " has a value of the wrong type");
@@ -51,49 +51,6 @@ SolverConfig load_solver_config(const std::string& path) {
   }
   if (c.base_lr <= 0 || c.stepsize <= 0 || c.display <= 0 || c.average_loss <= 0) fail(path, "values must be positive");
   return c;
-}
-
-void init_head_weights(Detector& d, uint64_t seed) {
-  torch::manual_seed(seed);
-  torch::NoGradGuard no_grad;
-  auto gauss = [](const torch::Tensor& w, double std) { w.normal_(0, std); };
-  for (auto* conv : {d->rpn->conv.get(), d->rpn->cls_score.get(), d->rpn->bbox_pred.get()}) {
-    gauss(conv->weight, 0.01);
-    conv->bias.zero_();
-  }
-  gauss(d->box_head->cls_score->weight, 0.01);
-  d->box_head->cls_score->bias.zero_();
-  gauss(d->box_head->bbox_pred->weight, 0.001);
-  d->box_head->bbox_pred->bias.zero_();
-  if (d->attr_head) {
-    gauss(d->attr_head->cls_embedding->weight, 0.01);
-    for (auto* l : {d->attr_head->fc_attr.get(), d->attr_head->attr_score.get()}) {
-      gauss(l->weight, 0.01);
-      l->bias.zero_();
-    }
-  }
-}
-
-void init_from_scratch(Detector& d, uint64_t seed) {
-  torch::manual_seed(seed);
-  torch::NoGradGuard no_grad;
-  for (auto& p : d->named_parameters()) {
-    const bool backbone = p.key().rfind("trunk.", 0) == 0 || p.key().rfind("res5.", 0) == 0;
-    if (backbone && p.value().dim() == 4) {
-      const double fan_in = static_cast<double>(p.value()[0].numel());
-      p.value().normal_(0, std::sqrt(2.0 / fan_in));
-    }
-  }
-  for (auto& b : d->named_buffers())
-    if (b.key().find("branch2c.scale") != std::string::npos) b.value().fill_(0.2);
-  init_head_weights(d, seed + 1);
-  // fc_attr feeds a ReLU and then attr_score: at the original's std 0.01 both layers start so small that
-  // the attribute head barely moves in a short run from random features (synth_vg: attribute mAP 0.40 with
-  // it, 0.85 with He-normal, everything else equal).
-  if (d->attr_head) {
-    auto& w = d->attr_head->fc_attr->weight;
-    w.normal_(0, std::sqrt(2.0 / static_cast<double>(w.size(1))));
-  }
 }
 
 std::vector<LearnableParam> learnable_parameters(Detector& detector, bool freeze_bottom) {

@@ -26,4 +26,9 @@ struct CaffeImportReport {
 CaffeImportReport import_caffe_weights(Detector& detector, const CaffeModel& model, CaffeImportScope scope,
                                        const std::string& source);
 
+// The detector's tensors that an import of `scope` wrote: all of them (kFull), or only the trunk and res5
+// (kTrunk). A trunk-only checkpoint holds just these, like the ImageNet caffemodel, so that training starts
+// the RPN and heads from the original's fillers instead of whatever the detector was constructed with.
+std::map<std::string, torch::Tensor> imported_state(const Detector& detector, CaffeImportScope scope);
+
 }  // namespace bua

@@ -28,17 +28,6 @@ struct SolverConfig {
 // Unknown keys and wrong types are a bua::Error naming the file and key.
 SolverConfig load_solver_config(const std::string& path);
 
-// The original's weight fillers for the layers it trains from scratch (gaussian, std 0.01; bbox_pred 0.001;
-// zero biases): RPN, cls_score, bbox_pred, cls_embedding, fc_attr, attr_score.
-void init_head_weights(Detector& detector, uint64_t seed);
-
-// Random initialisation for training without ImageNet weights: He-normal convolutions in the trunk and res5,
-// and each residual branch entering its sum at 0.2 (the frozen affine of branch2c, as a trained network's
-// last BatchNorm does), so activations keep their scale through the blocks instead of vanishing under
-// Torch's default init (--batch-norm ignores that affine: its BatchNorms start at weight 1, bias 0). Heads
-// get the original's fillers (init_head_weights), except fc_attr: He-normal too.
-void init_from_scratch(Detector& detector, uint64_t seed);
-
 struct LearnableParam {
   std::string name;
   torch::Tensor tensor;
