@@ -4,12 +4,15 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "bua/config/cli.h"
 #include "bua/data/vg_dataset.h"
 #include "bua/dist/gradient_averager.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
+#include "bua/train/initial_model.h"
+#include "bua/train/train_keys.h"
 #include "bua/train/trainer.h"
 #include "bua/train/vg_feed.h"
 #include "bua/util/error.h"
@@ -18,54 +21,12 @@
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The starting model for a dataset: the architecture of `weights` (or --arch) with the dataset's class and
-// attribute counts; tensors of `weights` whose name and shape fit are copied, the rest start from the
-// original's fillers (ImageNet initialisation: trunk only).
-bua::Checkpoint starting_model(const std::string& weights, const std::string& arch_path, bool from_scratch,
-                               bool he_init, const bua::VgDataset& data, uint64_t seed) {
-  bua::Checkpoint c;
-  if (!weights.empty()) c = bua::load_checkpoint(weights);
-  if (!arch_path.empty()) c.arch = bua::load_arch(arch_path);
-  c.arch.num_classes = static_cast<int>(data.vocab.classes.size());
-  c.arch.num_attributes = static_cast<int>(data.vocab.attributes.size());
-  c.classes = data.vocab.classes.names();
-  c.attributes = data.vocab.attributes.names();
-  torch::manual_seed(seed);
-  bua::Detector d(c.arch);
-  if (from_scratch && he_init) bua::init_from_scratch(d, seed);
-  else bua::init_head_weights(d, seed);
-  auto state = bua::state_of(*d);
-  int copied = 0, fresh = 0;
-  for (auto& [name, t] : state) {
-    auto it = c.state.find(name);
-    if (it != c.state.end() && it->second.sizes() == t.sizes()) {
-      torch::NoGradGuard ng;
-      t.copy_(it->second);
-      ++copied;
-    } else {
-      ++fresh;
-    }
-  }
-  if (!from_scratch && copied == 0) bua::fail(weights, "no tensor of these weights fits the architecture");
-  bua::log_info(std::to_string(copied) + " tensors from " + (weights.empty() ? "nowhere" : weights) + ", " +
-                std::to_string(fresh) + " initialised");
-  c.state = state;
-  c.extra.clear();
-  c.iteration = 0;
-  return c;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"Train the bottom-up-attention detector on Visual Genome", "train_net"};
   bua::ConfigFlags config_flags(app);
   std::string imdb, data_dir = "data", weights, arch, resume, output, solver = "experiments/solvers/faster_rcnn_end2end_final.yml",
               device = "cpu", cache_dir, dtype = "fp32";
   int64_t iters = 0;
-  int images_per_process = 1;
   bool from_scratch = false, batch_norm = false;
   std::string scratch_init = "torch";
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir, or a split file")->required();
@@ -88,12 +49,12 @@ int main(int argc, char** argv) {
   app.add_option("--device", device, "cpu | cuda (each process uses cuda:LOCAL_RANK when WORLD_SIZE > 1)")->capture_default_str();
   app.add_option("--dtype", dtype, "fp32 | bf16 (mixed precision: bf16 forward pass, float32 weights and solver)")
       ->capture_default_str();
-  app.add_option("--images-per-process", images_per_process, "images per iteration on each process")->capture_default_str();
   app.add_option("--cache-dir", cache_dir, "where the dataset cache goes (default: <data-dir>/cache)");
   return bua::tool_main(app, argc, argv, [&] {
     const bua::Config cfg = config_flags.load();
     const bua::DistEnv env = bua::dist_env_from_environment();
     if (env.rank == 0) std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
+    bua::check_train_config(cfg);  // before the dataset loads: a refused TRAIN value fails at once
     if (weights.empty() && resume.empty() && !from_scratch)
       bua::fail("train_net", "give --weights (e.g. the ImageNet ResNet-101 via import_caffemodel --trunk-only), "
                              "--resume, or --from-scratch with --arch");
@@ -106,8 +67,12 @@ int main(int argc, char** argv) {
     bua::VgLoadOptions lo;
     lo.cache_dir = cache_dir.empty() ? (fs::path(data_dir) / "cache").string() : cache_dir;
     lo.progress = env.rank == 0;
+    lo.size_from_image = true;  // boxes are clipped to the image file's size, as the original's roidb does
     const bua::VgDataset data = bua::load_vg_dataset(bua::resolve_vg_dataset(imdb, data_dir), lo);
     bua::log_info(imdb + ": " + std::to_string(data.records.size()) + " images with objects");
+    if (data.report.size_mismatches > 0)
+      bua::log_warn(imdb + ": " + std::to_string(data.report.size_mismatches) +
+                    " images whose XML <size> differs from the image file; their boxes follow the image");
 
     bua::TrainOptions o;
     o.max_iterations = iters;
@@ -115,22 +80,31 @@ int main(int argc, char** argv) {
     o.seed = static_cast<uint64_t>(cfg.RNG_SEED);
     o.rank = env.rank;
     o.world_size = env.world_size;
-    o.images_per_process = images_per_process;
     o.freeze_bottom = !from_scratch;
     if (batch_norm) o.batch_norm_momentum = 0.1;
     o.compute_dtype = bua::parse_dtype(dtype);
     o.output_dir = output.empty() ? bua::get_output_dir(cfg, imdb) : output;
+    bua::InitialModelOptions init;
+    init.weights = weights;
+    init.arch = arch;
+    init.from_scratch = from_scratch;
+    init.he_init = scratch_init == "he";
+    init.seed = o.seed;
     const bua::Checkpoint start =
-        resume.empty() ? starting_model(weights, arch, from_scratch, scratch_init == "he", data, o.seed) : bua::load_checkpoint(resume);
+        resume.empty() ? bua::initial_training_model(init, data.vocab.classes.names(), data.vocab.attributes.names())
+                       : bua::load_checkpoint(resume);
     if (!resume.empty() && static_cast<int64_t>(start.classes.size()) != static_cast<int64_t>(data.vocab.classes.size()))
       bua::fail(resume, "its class vocabulary does not match " + imdb);
 
     std::unique_ptr<bua::GradientAverager> averager;
     if (env.active()) averager = std::make_unique<bua::GradientAverager>(env, dev.is_cuda() ? "nccl" : "gloo");
-    const bua::VgTrainingFeed feed(data, cfg, o.seed, static_cast<int64_t>(env.world_size) * images_per_process);
+    const bua::VgTrainingFeed feed(data, cfg, o.seed, static_cast<int64_t>(env.world_size) * cfg.TRAIN.IMS_PER_BATCH);
     const auto final_snapshot = bua::train_detector(
-        start, cfg, [&](int64_t it, int64_t slot, std::mt19937& rng) { return feed.blob(it, slot, rng); }, o,
+        start, cfg, [&](int64_t it, int64_t slot, bua::Rng& rng) { return feed.blob(it, slot, rng); }, o,
         averager.get(), dev);
+    if (feed.size_mismatches() > 0)
+      bua::log_warn(std::to_string(feed.size_mismatches()) + " training images decoded at another size than their "
+                                                             "annotation; their boxes were clipped to the image");
     if (averager) averager->barrier();
     if (env.rank == 0) std::cout << "done solving; final snapshot: " << final_snapshot << "\n";
     return 0;

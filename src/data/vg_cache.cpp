@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr char kMagic[8] = {'B', 'U', 'A', 'V', 'G', 'D', 'B', '2'};
+constexpr char kMagic[8] = {'B', 'U', 'A', 'V', 'G', 'D', 'B', '3'};
 
 class Writer {
  public:
@@ -135,6 +135,7 @@ void save_vg_cache(const std::string& path, uint64_t fingerprint, const std::vec
   w.pod(report.missing_annotations);
   w.pod(report.without_objects);
   w.pod(report.replaced_boxes);
+  w.pod(report.size_mismatches);
   w.pod(static_cast<uint64_t>(records.size()));
   for (const VgRecord& r : records) {
     w.pod(r.image_id);
@@ -174,7 +175,7 @@ std::optional<VgCacheContents> load_vg_cache(const std::string& path, uint64_t f
   VgCacheContents c;
   c.report.from_cache = true;
   bool ok = in.pod(c.report.split_lines) && in.pod(c.report.missing_annotations) && in.pod(c.report.without_objects) &&
-            in.pod(c.report.replaced_boxes) && in.pod(count);
+            in.pod(c.report.replaced_boxes) && in.pod(c.report.size_mismatches) && in.pod(count);
   if (ok && count <= bytes.size()) c.records.resize(count);
   for (size_t i = 0; ok && i < count; ++i) {
     VgRecord& r = c.records[i];

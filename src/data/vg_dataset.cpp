@@ -97,6 +97,23 @@ VgRecord make_vg_record(const VocFileAnnotation& a, const VgVocabularies& vocab,
   return r;
 }
 
+VgRecord clipped_to_size(const VgRecord& record, int width, int height, int64_t* replaced) {
+  if (record.flipped) fail("image " + std::to_string(record.image_id), "clip the record before flipping it");
+  VgRecord r = record;
+  r.width = width;
+  r.height = height;
+  for (BoxF& b : r.boxes) {
+    double x1 = py_max(0, b[0]), y1 = py_max(0, b[1]);
+    double x2 = py_min(width - 1, b[2]), y2 = py_min(height - 1, b[3]);
+    if (x2 < x1 || y2 < y1) {
+      x1 = 0, y1 = 0, x2 = width - 1, y2 = width - 1;
+      if (replaced) ++*replaced;
+    }
+    b = {as_uint16(x1), as_uint16(y1), as_uint16(x2), as_uint16(y2)};
+  }
+  return r;
+}
+
 VgRecord flipped_record(const VgRecord& record) {
   VgRecord f = record;
   f.flipped = !record.flipped;

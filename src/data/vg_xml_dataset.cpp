@@ -108,7 +108,9 @@ VgDataset load_vg_dataset(const VgDatasetPaths& paths, const VgLoadOptions& opti
     const std::string image = (fs::path(paths.image_root) / e.image_file).string();
     int width = a.width, height = a.height;
     if (options.size_from_image) {
+      // The original takes the size from the image file (PIL); the XML's <size> only counts as a mismatch.
       auto wh = image_size_from_header(image);
+      if (width >= 0 && height >= 0 && (wh[0] != width || wh[1] != height)) ++d.report.size_mismatches;
       width = wh[0], height = wh[1];
     } else if (width < 0 || height < 0) {
       fail(xml, "no <size><width>/<height> (load with the size from the image instead)");

@@ -11,6 +11,7 @@
 #include "bua/model/resnet.h"
 #include "bua/train/autocast.h"
 #include "bua/train/batch_norm_state.h"
+#include "bua/train/train_keys.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -20,52 +21,25 @@ namespace fs = std::filesystem;
 namespace bua {
 namespace {
 
-// Per-output-row std and mean of the class-specific deltas: (dx, dy, dw, dh) repeated per class.
-std::pair<torch::Tensor, torch::Tensor> bbox_stats(int64_t rows, const TrainConfig& cfg) {
-  const auto stds = torch::tensor(std::vector<double>(cfg.BBOX_NORMALIZE_STDS.begin(), cfg.BBOX_NORMALIZE_STDS.end()));
-  const auto means = torch::tensor(std::vector<double>(cfg.BBOX_NORMALIZE_MEANS.begin(), cfg.BBOX_NORMALIZE_MEANS.end()));
-  return {stds.repeat({rows / 4}).to(torch::kFloat), means.repeat({rows / 4}).to(torch::kFloat)};
-}
-
 // One RNG per (iteration, image slot), so sampling does not depend on how images are spread over processes
 // and a resumed run draws exactly what the uninterrupted one would have.
-std::mt19937 slot_rng(uint64_t seed, int64_t iteration, int64_t slot) {
-  std::seed_seq seq{static_cast<uint32_t>(seed), static_cast<uint32_t>(iteration), static_cast<uint32_t>(iteration >> 32),
-                    static_cast<uint32_t>(slot)};
-  return std::mt19937(seq);
+Rng slot_rng(uint64_t seed, int64_t iteration, int64_t slot) {
+  return make_rng({seed, static_cast<uint64_t>(iteration), static_cast<uint64_t>(slot)});
 }
 
-std::string snapshot_path(const TrainOptions& o, int64_t iteration) {
-  return (fs::path(o.output_dir) / (o.snapshot_prefix + "_iter_" + std::to_string(iteration) + ".pt")).string();
+// <prefix>[_<SNAPSHOT_INFIX>]_iter_<n>.pt, as the original names its snapshots.
+std::string snapshot_path(const TrainOptions& o, const TrainConfig& cfg, int64_t iteration) {
+  const std::string infix = cfg.SNAPSHOT_INFIX.empty() ? "" : "_" + cfg.SNAPSHOT_INFIX;
+  return (fs::path(o.output_dir) / (o.snapshot_prefix + infix + "_iter_" + std::to_string(iteration) + ".pt")).string();
 }
 
 }  // namespace
 
-std::map<std::string, torch::Tensor> unnormalized_state(const Detector& detector, const TrainConfig& cfg) {
-  auto state = state_of(*detector);
-  if (cfg.BBOX_NORMALIZE_TARGETS_PRECOMPUTED) {
-    torch::NoGradGuard no_grad;
-    const auto& w = detector->box_head->bbox_pred->weight;
-    const auto [stds, means] = bbox_stats(w.size(0), cfg);
-    state["box_head.bbox_pred.weight"] = w.detach().cpu() * stds.unsqueeze(1);
-    state["box_head.bbox_pred.bias"] = detector->box_head->bbox_pred->bias.detach().cpu() * stds + means;
-  }
-  return state;
-}
-
-void normalize_bbox_pred(Detector& detector, const TrainConfig& cfg) {
-  if (!cfg.BBOX_NORMALIZE_TARGETS_PRECOMPUTED) return;
-  torch::NoGradGuard no_grad;
-  auto& w = detector->box_head->bbox_pred->weight;
-  auto& b = detector->box_head->bbox_pred->bias;
-  const auto [stds, means] = bbox_stats(w.size(0), cfg);
-  w.div_(stds.to(w.device()).unsqueeze(1));
-  b.sub_(means.to(b.device())).div_(stds.to(b.device()));
-}
-
 std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFeed& feed, const TrainOptions& o,
                            GradientAverager* averager, const torch::Device& device) {
   if (o.max_iterations <= 0) fail("train", "the number of iterations must be positive");
+  check_train_config(cfg, &model.arch);
+  const int images_per_process = cfg.TRAIN.IMS_PER_BATCH;
   fs::create_directories(o.output_dir);
   Detector detector(model.arch);
   load_state(*detector, model.state, "initial weights");
@@ -117,7 +91,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
     fold_batch_norm_state(c.state, c.extra);
     c.iteration = iteration;
     c.config_yaml = to_yaml(cfg);
-    last_snapshot = snapshot_path(o, iteration);
+    last_snapshot = snapshot_path(o, cfg.TRAIN, iteration);
     save_checkpoint(c, last_snapshot);
     log_info("Wrote snapshot to: " + last_snapshot);
   };
@@ -126,9 +100,9 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
     solver.zero_grad();
     // Each image's loss is divided by the images per process: the gradient is the mean over the images.
     std::array<double, 6> sums{};
-    for (int k = 0; k < o.images_per_process; ++k) {
-      const int64_t slot = static_cast<int64_t>(o.rank) * o.images_per_process + k;
-      std::mt19937 rng = slot_rng(o.seed, it, slot);
+    for (int k = 0; k < images_per_process; ++k) {
+      const int64_t slot = static_cast<int64_t>(o.rank) * images_per_process + k;
+      Rng rng = slot_rng(o.seed, it, slot);
       const TrainingBlob blob = feed(it, slot, rng);
       LossTerms loss;
       {
@@ -136,13 +110,13 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
         loss = detector_losses(detector, blob, cfg.TRAIN, rng);
       }
       const auto total = loss.total();
-      (total / o.images_per_process).backward();
+      (total / images_per_process).backward();
       // One copy to the host for the six values (one GPU synchronisation, not six).
       const auto parts = torch::stack({loss.rpn_cls, loss.rpn_bbox, loss.cls, loss.bbox, loss.attr, total})
                              .detach().to(torch::kCPU, torch::kDouble);
       const double t = parts[5].item<double>();
       if (!std::isfinite(t)) fail("train", "loss is " + std::to_string(t) + " at iteration " + std::to_string(it));
-      for (int j = 0; j < 6; ++j) sums[j] += parts[j].item<double>() / o.images_per_process;
+      for (int j = 0; j < 6; ++j) sums[j] += parts[j].item<double>() / images_per_process;
     }
     std::vector<double> values(sums.begin(), sums.end());
     if (averager) {
@@ -171,7 +145,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   }
   snapshot(o.max_iterations);
   progress.finish();
-  return last_snapshot.empty() ? snapshot_path(o, o.max_iterations) : last_snapshot;
+  return last_snapshot.empty() ? snapshot_path(o, cfg.TRAIN, o.max_iterations) : last_snapshot;
 }
 
 }  // namespace bua

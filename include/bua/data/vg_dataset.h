@@ -63,6 +63,7 @@ struct VgLoadReport {
   int64_t missing_annotations = 0;  // no XML (setup_vg writes none for an image without objects)
   int64_t without_objects = 0;      // XML whose objects are all out of the vocabulary
   int64_t replaced_boxes = 0;       // boxes replaced by (0, 0, W-1, W-1)
+  int64_t size_mismatches = 0;      // size_from_image: images whose XML <size> differs from the image file
   bool from_cache = false;
 };
 
@@ -108,6 +109,11 @@ VocFileAnnotation read_voc_annotation(const std::string& path);
 // The record has no objects when none is in the vocabulary. `replaced` counts replaced boxes.
 VgRecord make_vg_record(const VocFileAnnotation& annotation, const VgVocabularies& vocab, int width, int height,
                         int64_t* replaced = nullptr);
+
+// The record for an image of another size than the one its boxes were clipped to (the decoded image when it
+// differs from the metadata): boxes clipped again to [0, W-1] x [0, H-1] under make_vg_record's rule, a
+// box left empty becoming (0, 0, W-1, W-1). `replaced` counts those.
+VgRecord clipped_to_size(const VgRecord& record, int width, int height, int64_t* replaced = nullptr);
 
 // The same record mirrored left-right: x1' = W-1-x2, x2' = W-1-x1.
 VgRecord flipped_record(const VgRecord& record);

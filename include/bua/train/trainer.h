@@ -1,18 +1,20 @@
-// The training loop of the original tools/train_net.py (+ lib/fast_rcnn/train.py): one image per process per
-// iteration, Caffe SGD, the loss components logged every `display` iterations as the mean of the last
-// `average_loss`, snapshots every TRAIN.SNAPSHOT_ITERS and at the end (bbox_pred un-normalised, as the
-// original's snapshot()), and exact resumption from a snapshot (weights, momentum, iteration, data order).
+// The training loop of the original tools/train_net.py (+ lib/fast_rcnn/train.py): TRAIN.IMS_PER_BATCH
+// images per process per iteration (the original: 1), Caffe SGD, the loss components logged every `display`
+// iterations as the mean of the last `average_loss`, snapshots every TRAIN.SNAPSHOT_ITERS and at the end
+// (regression layers un-normalised as the original's snapshot() does: target_normalization.h), and exact
+// resumption from a snapshot (weights, momentum, iteration, data order).
 #pragma once
 #include <torch/types.h>
 
 #include <functional>
-#include <random>
 #include <string>
 
 #include "bua/config/config.h"
 #include "bua/model/checkpoint.h"
 #include "bua/train/detector_loss.h"
 #include "bua/train/solver.h"
+#include "bua/train/target_normalization.h"
+#include "bua/util/random.h"
 
 namespace bua {
 
@@ -25,7 +27,6 @@ struct TrainOptions {
   SolverConfig solver;
   uint64_t seed = 3;             // RNG_SEED
   int rank = 0, world_size = 1;  // this process among the data-parallel ones
-  int images_per_process = 1;    // images per iteration on each process (gradients averaged; IMS_PER_BATCH)
   bool freeze_bottom = true;     // the original's frozen conv1/res2/res3/res4a_branch1 (false from scratch)
   // > 0: every ConvAffine (trunk and res5) trains as a BatchNorm on batch statistics — one image in the trunk,
   // its 64 ROIs in res5 — with running averages of this momentum, instead of the frozen affine: what training
@@ -39,19 +40,15 @@ struct TrainOptions {
 };
 
 // Produces the training blob for image `slot` of iteration `iteration`. Slots number the images of one
-// iteration over all processes (0 .. world_size * images_per_process - 1); this process asks for its own.
-using TrainingFeed = std::function<TrainingBlob(int64_t iteration, int64_t slot, std::mt19937& rng)>;
+// iteration over all processes (0 .. world_size * TRAIN.IMS_PER_BATCH - 1); this process asks for its own.
+// `rng` is that slot's stream (seeded with RNG_SEED, iteration and slot).
+using TrainingFeed = std::function<TrainingBlob(int64_t iteration, int64_t slot, Rng& rng)>;
 
-// Trains `model` (weights, arch, vocabularies; iteration > 0 resumes with its solver state). Returns the path
-// of the final snapshot. `averager` may be null (one process).
+// Trains `model` (weights, arch, vocabularies; iteration > 0 resumes with its solver state) on
+// TRAIN.IMS_PER_BATCH images per process per iteration. The config is checked first (check_train_config:
+// a refused TRAIN value is a bua::Error naming the key). Returns the path of the final snapshot. `averager`
+// may be null (one process).
 std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFeed& feed, const TrainOptions& options,
                            GradientAverager* averager, const torch::Device& device);
-
-// The original's snapshot transform: with BBOX_NORMALIZE_TARGETS_PRECOMPUTED, bbox_pred is trained on
-// targets normalised by (means, stds); the saved weights are w * std and b * std + mean so that test time
-// reads raw deltas.
-std::map<std::string, torch::Tensor> unnormalized_state(const Detector& detector, const TrainConfig& cfg);
-// Its inverse, applied when resuming from such a snapshot.
-void normalize_bbox_pred(Detector& detector, const TrainConfig& cfg);
 
 }  // namespace bua
