@@ -238,6 +238,27 @@ TEST(VgImageHeader, JpegAndPngSizes) {
   EXPECT_NE(error_of([&] { bua::image_size_from_header(dir.file("c.jpg")); }).find("c.jpg"), std::string::npos);
 }
 
+// A record clipped to an image smaller than its annotation said: boxes clipped again under vg.py's rule,
+// the same as clipping the XML's boxes to that size in the first place.
+TEST(VgRecordRules, ClippedToTheDecodedSize) {
+  bua::VocFileAnnotation a;
+  a.objects = {object("car", "1", 10, 20, 300, 200), object("tree", "2", 250, 5, 290, 30),
+               object("man", "3", 0, 150, 50, 190)};
+  const bua::VgRecord at_xml_size = bua::make_vg_record(a, small_vocab(), 320, 240);
+  int64_t replaced = 0;
+  const bua::VgRecord clipped = bua::clipped_to_size(at_xml_size, 200, 160, &replaced);
+  const bua::VgRecord direct = bua::make_vg_record(a, small_vocab(), 200, 160);
+  EXPECT_EQ(clipped.width, 200);
+  EXPECT_EQ(clipped.height, 160);
+  EXPECT_EQ(clipped.boxes, direct.boxes);
+  EXPECT_EQ(clipped.boxes[0], (bua::BoxF{10, 20, 199, 159}));
+  EXPECT_EQ(clipped.boxes[1], (bua::BoxF{0, 0, 199, 199}));  // starts right of x = 199: replaced, W-1 in y2
+  EXPECT_EQ(replaced, 1);
+  EXPECT_EQ(clipped.classes, at_xml_size.classes);
+  EXPECT_NE(error_of([&] { bua::clipped_to_size(bua::flipped_record(at_xml_size), 200, 160); }).find("before flipping"),
+            std::string::npos);
+}
+
 // Reading XML needs pugixml (left out of builds without it).
 #if BUA_HAVE_PUGIXML
 TEST(VgDatasetLoad, SizeFromImageHeaders) {
@@ -258,6 +279,22 @@ TEST(VgDatasetLoad, SizeFromImageHeaders) {
   // (66, 378, 376, 500) starts below the header's last row 299: replaced by (0, 0, W-1, W-1).
   EXPECT_EQ(d.records[0].boxes[0], (bua::BoxF{0, 0, 419, 419}));
   EXPECT_EQ(d.records[0].boxes[1], (bua::BoxF{325, 155, 392, 299}));
+  // Every XML whose <size> is not the image's 420x300 is counted as a mismatch.
+  int64_t differing = 0;
+  for (int id = 100; id <= 123; ++id) {
+    const std::string xml = ref.dir.file("xml/" + std::to_string(id) + ".xml");
+    if (!fs::exists(xml)) continue;
+    const bua::VocFileAnnotation a = bua::read_voc_annotation(xml);
+    differing += a.width != 420 || a.height != 300;
+  }
+  EXPECT_GT(differing, 0);
+  EXPECT_EQ(d.report.size_mismatches, differing);
+  // The cache keeps the count.
+  options.cache_dir = ref.dir.file("cache");
+  bua::load_vg_dataset(ref.paths, options);
+  const bua::VgDataset cached = bua::load_vg_dataset(ref.paths, options);
+  EXPECT_TRUE(cached.report.from_cache);
+  EXPECT_EQ(cached.report.size_mismatches, differing);
 }
 
 TEST(VgXmlRead, ReadsWhatSetupVgWrites) {

@@ -298,9 +298,10 @@ TEST(Train, TwoGlooRanksEqualOneProcessWithTwoImages) {
   const auto dir = temp_dir("bua_train_dist");
   const Config cfg = small_config();
   TrainingFeed feed = [&](int64_t it, int64_t slot, std::mt19937& rng) { return drawn_image(2 * it + slot, cfg, rng); };
-  auto one = options((dir / "one").string(), 3);
-  one.images_per_process = 2;
-  const auto single = load_checkpoint(train_detector(tiny_model(5), cfg, feed, one, nullptr, torch::kCPU));
+  Config two_images = cfg;
+  two_images.TRAIN.IMS_PER_BATCH = 2;
+  const auto single = load_checkpoint(
+      train_detector(tiny_model(5), two_images, feed, options((dir / "one").string(), 3), nullptr, torch::kCPU));
 
   // One starting model for both ranks, made before the threads start: tiny_model seeds Torch's global
   // generator, which two threads must not share while drawing weights.
