@@ -43,7 +43,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   fs::create_directories(o.output_dir);
   Detector detector(model.arch);
   load_state(*detector, model.state, "initial weights");
-  // Snapshots hold un-normalised bbox_pred (test-ready); training runs on normalised targets.
+  // Snapshots hold regression layers that predict raw deltas (test-ready); training runs on normalised targets.
   if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
   // A resumed run keeps the snapshot's choice: momentum saved for conv1 means the bottom layers trained.
   const bool freeze_bottom =
