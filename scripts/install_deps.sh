@@ -5,8 +5,8 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopencv-dev libpugixml-dev nlohmann-json3-dev libcli11-dev
   libyaml-cpp-dev libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
-  libopenblas0-pthread libgloo-dev
-  python3 python3-numpy python3-torch
+  libopenblas0-pthread libgloo-dev libhdf5-dev
+  python3 python3-numpy python3-torch python3-h5py
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -48,7 +48,9 @@ std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path) {
 FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEntry>& entries,
                                   const FeatureJobOptions& o) {
   const auto start = std::chrono::steady_clock::now();
-  auto sink = open_feature_sink(o.format, o.out);
+  FeatureSinkOptions sink_options = o.sink;
+  sink_options.resume = true;
+  auto sink = open_feature_sink(o.format, o.out, sink_options);
   FeatureJobSummary summary;
   std::vector<ImageEntry> todo;
   for (const auto& e : entries) {
@@ -70,7 +72,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
   const ExtractOptions& x = o.extract;
   ImagePrefetcher prefetch(
       todo.size(),
-      [&](size_t i) { return prepare_image(read_image(todo[i].path), x.pixel_means, x.target_size, x.max_size); },
+      [&](size_t i) { return prepare_image(read_image(todo[i].path, x.exif), x.pixel_means, x.target_size, x.max_size); },
       o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
   Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");
 

@@ -4,10 +4,13 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "bua/io/captioning_features.h"
+#include "bua/io/hdf5_features.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -16,17 +19,6 @@ namespace bua {
 namespace {
 
 namespace fs = std::filesystem;
-
-uint64_t size_of(const std::string& path) {
-  std::error_code ec;
-  auto s = fs::file_size(path, ec);
-  return ec ? 0 : s;
-}
-
-std::string format_of(const FeatureSource& source) {
-  if (source.is_npz_dir()) return "npz";
-  return source.layout() ? layout_name(*source.layout()) : "empty";
-}
 
 // Optional progress, fed with the share of the input read.
 class MaybeProgress {
@@ -43,33 +35,6 @@ class MaybeProgress {
 
  private:
   std::unique_ptr<Progress> progress_;
-};
-
-// Writes records to a TSV of one layout or to an NPZ folder.
-class FeatureSink {
- public:
-  FeatureSink(FeatureFormat format, const std::string& output) : format_(format), output_(output) {
-    if (format == FeatureFormat::kNpzDir) {
-      std::error_code ec;
-      fs::create_directories(output, ec);
-      if (!fs::is_directory(output)) fail(output, "cannot create the output folder: " + ec.message());
-    } else {
-      tsv_ = std::make_unique<TsvWriter>(
-          output, format == FeatureFormat::kTsvLxmert ? TsvLayout::kLxmert : TsvLayout::kOriginal);
-    }
-  }
-  void write(const FeatureRecord& r) {
-    if (tsv_) tsv_->write(r);
-    else write_feature_npz(feature_npz_path(output_, r.image_id), r);
-  }
-  void close() {
-    if (tsv_) tsv_->close();
-  }
-
- private:
-  FeatureFormat format_;
-  std::string output_;
-  std::unique_ptr<TsvWriter> tsv_;
 };
 
 // The layout of the first row of a TSV; nullopt for an empty file.
@@ -102,36 +67,55 @@ std::string join_values(const std::vector<T>& v, size_t max) {
 FeatureSource::FeatureSource(const std::string& path) : path_(path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    npz_files_ = list_feature_npz(path);
+    items_ = list_feature_npz(path);
+  } else if (!fs::exists(path, ec) && is_captioning_prefix(path)) {
+    captioning_ = true;
+    items_ = list_captioning_ids(captioning_dirs(path));
+  } else if (looks_like_hdf5(path)) {
+    hdf5_ = std::make_unique<Hdf5FeatureReader>(path);
   } else {
     tsv_ = std::make_unique<TsvReader>(path);
   }
 }
 
+FeatureSource::~FeatureSource() = default;
+
 bool FeatureSource::next(FeatureRecord& record) {
   if (tsv_) return tsv_->next(record);
-  if (npz_next_ >= npz_files_.size()) return false;
-  record = read_feature_npz(npz_files_[npz_next_++]);
+  if (hdf5_) {
+    if (hdf5_next_ >= hdf5_->size()) return false;
+    record = hdf5_->read(hdf5_next_++);
+    return true;
+  }
+  if (item_next_ >= items_.size()) return false;
+  const std::string& item = items_[item_next_++];
+  record = captioning_ ? read_captioning_record(captioning_dirs(path_), item) : read_feature_npz(item);
   return true;
 }
 
 std::string FeatureSource::where() const {
   if (tsv_) return tsv_->where();
-  return npz_next_ == 0 ? path_ : npz_files_[npz_next_ - 1];
+  if (hdf5_) return path_ + ": row " + std::to_string(hdf5_next_ - 1);
+  if (item_next_ == 0) return path_;
+  const std::string& item = items_[item_next_ - 1];
+  return captioning_ ? captioning_dirs(path_).att + "/" + item + ".npz" : item;
 }
 
 double FeatureSource::fraction_done() const {
   if (tsv_) return tsv_->file_size() ? static_cast<double>(tsv_->bytes_read()) / tsv_->file_size() : 0.0;
-  return npz_files_.empty() ? 1.0 : static_cast<double>(npz_next_) / npz_files_.size();
+  if (hdf5_) return hdf5_->size() ? static_cast<double>(hdf5_next_) / hdf5_->size() : 1.0;
+  return items_.empty() ? 1.0 : static_cast<double>(item_next_) / items_.size();
 }
 
-std::optional<TsvLayout> FeatureSource::layout() const { return tsv_ ? tsv_->layout() : std::nullopt; }
+FeatureFormat FeatureSource::format() const {
+  if (tsv_) return tsv_->layout() == TsvLayout::kLxmert ? FeatureFormat::kTsvLxmert : FeatureFormat::kTsvOriginal;
+  if (hdf5_) return hdf5_->layout() == Hdf5Layout::kFixed ? FeatureFormat::kHdf5Fixed : FeatureFormat::kHdf5Adaptive;
+  return captioning_ ? FeatureFormat::kCaptioning : FeatureFormat::kNpzDir;
+}
 
-FeatureFormat parse_feature_format(const std::string& name) {
-  if (name == "tsv" || name == "original") return FeatureFormat::kTsvOriginal;
-  if (name == "lxmert") return FeatureFormat::kTsvLxmert;
-  if (name == "npz") return FeatureFormat::kNpzDir;
-  fail("--convert-to", "unknown format '" + name + "' (expected tsv, lxmert or npz)");
+std::string FeatureSource::format_label() const {
+  if (tsv_) return tsv_->layout() ? layout_name(*tsv_->layout()) : "empty";
+  return feature_format_name(format());
 }
 
 // ---- operations ----
@@ -164,7 +148,7 @@ FeatureSummary validate_features(const std::string& path, bool progress) {
   bar.finish();
   s.mean_boxes = s.rows ? static_cast<double>(total_boxes) / s.rows : 0.0;
   s.has_objects = s.rows > 0 && all_objects;
-  s.format = format_of(source);
+  s.format = source.format_label();
   return s;
 }
 
@@ -176,6 +160,16 @@ std::optional<FeatureRecord> find_feature_record(const std::string& path, const 
     if (!fs::exists(file)) return std::nullopt;
     if (where) *where = file;
     return read_feature_npz(file);
+  }
+  if (!fs::exists(path, ec) || looks_like_hdf5(path)) {
+    FeatureSource source(path);
+    FeatureRecord r;
+    while (source.next(r)) {
+      if (r.image_id != image_id) continue;
+      if (where) *where = source.where();
+      return r;
+    }
+    return std::nullopt;
   }
   // Compare ids before decoding: only the matching row is decoded.
   TsvReader reader(path);
@@ -227,15 +221,12 @@ std::string describe_record(const FeatureRecord& r, int max_rows, int max_values
   return s.str();
 }
 
-CopyResult convert_features(const std::string& input, FeatureFormat format, const std::string& output,
-                            bool progress) {
-  if (fs::weakly_canonical(input) == fs::weakly_canonical(output))
-    fail(output, "is also the input; write the conversion somewhere else");
-  FeatureSource source(input);
-  FeatureSink sink(format, output);
-  MaybeProgress bar(progress, "convert");
-  std::unordered_set<std::string> seen;
-  CopyResult result;
+namespace {
+
+// Copies every record of `source` to `sink` that is not in `seen` yet (a repeat is dropped with a warning).
+// `verb` says what happened to the first record of a repeated id ("written", "merged").
+void copy_records(FeatureSource& source, FeatureFormat format, FeatureSink& sink, std::unordered_set<std::string>& seen,
+                  CopyResult& result, const std::string& verb, const std::function<void()>& on_record) {
   FeatureRecord r;
   while (source.next(r)) {
     if (format == FeatureFormat::kTsvLxmert && !r.has_objects())
@@ -243,55 +234,72 @@ CopyResult convert_features(const std::string& input, FeatureFormat format, cons
                                " has no objects_id/objects_conf/attrs_id/attrs_conf, which the LXMERT layout needs "
                                "(extract with the object fields to get them)");
     if (!seen.insert(r.image_id).second) {
-      log_warn(source.where() + ": image " + r.image_id + " already written; this repeat is dropped");
+      log_warn(source.where() + ": image " + r.image_id + " already " + verb + "; this repeat is dropped");
       ++result.duplicates;
       continue;
     }
     sink.write(r);
     ++result.rows;
-    bar.update(result.rows, source.fraction_done());
+    on_record();
   }
-  sink.close();
+}
+
+bool same_path(const std::string& a, const std::string& b) {
+  std::error_code ec1, ec2;
+  return fs::weakly_canonical(a, ec1) == fs::weakly_canonical(b, ec2);
+}
+
+}  // namespace
+
+CopyResult convert_features(const std::string& input, FeatureFormat format, const std::string& output,
+                            bool progress, const FeatureSinkOptions& options) {
+  if (same_path(input, output)) fail(output, "is also the input; write the conversion somewhere else");
+  FeatureSource source(input);
+  FeatureSinkOptions o = options;
+  o.resume = false;
+  auto sink = open_feature_sink(format, output, o);
+  MaybeProgress bar(progress, "convert");
+  std::unordered_set<std::string> seen;
+  CopyResult result;
+  copy_records(source, format, *sink, seen, result, "written", [&] { bar.update(result.rows, source.fraction_done()); });
+  sink->finish();
   bar.finish();
   return result;
 }
 
-CopyResult merge_feature_tsvs(const std::string& output, const std::vector<std::string>& inputs, bool progress) {
+CopyResult merge_features(const std::string& output, const std::vector<std::string>& inputs,
+                          std::optional<FeatureFormat> format, bool progress, const FeatureSinkOptions& options) {
   if (inputs.empty()) fail(output, "nothing to merge: no input files");
-  std::optional<TsvLayout> layout;
-  std::string layout_from;
-  uint64_t total_bytes = 0;
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) fail(in, "is a folder; --merge joins TSV files");
-    auto l = first_row_layout(in);
-    if (l && layout && *l != *layout)
-      fail(in, std::string("is in the ") + layout_name(*l) + " layout but " + layout_from + " is " + layout_name(*layout));
-    if (l && !layout) layout = l, layout_from = in;
-    total_bytes += size_of(in);
+  for (const auto& in : inputs)
+    if (same_path(in, output)) fail(output, "is also one of the inputs; merge into another path");
+  if (!format) {
+    // Without a format: the inputs' common TSV layout, as the original's per-GPU files are joined.
+    std::optional<TsvLayout> layout;
+    std::string layout_from;
+    for (const auto& in : inputs) {
+      std::error_code ec;
+      if (fs::is_directory(in, ec) || looks_like_hdf5(in) || !fs::exists(in, ec))
+        fail(in, "is not a TSV file; give --convert-to FORMAT to merge other formats");
+      auto l = first_row_layout(in);
+      if (l && layout && *l != *layout)
+        fail(in, std::string("is in the ") + layout_name(*l) + " layout but " + layout_from + " is " + layout_name(*layout));
+      if (l && !layout) layout = l, layout_from = in;
+    }
+    format = layout == TsvLayout::kLxmert ? FeatureFormat::kTsvLxmert : FeatureFormat::kTsvOriginal;
   }
-
-  TsvWriter writer(output, layout.value_or(TsvLayout::kOriginal));
+  FeatureSinkOptions o = options;
+  o.resume = false;
+  auto sink = open_feature_sink(*format, output, o);
   MaybeProgress bar(progress, "merge");
   std::unordered_set<std::string> seen;
   CopyResult result;
-  uint64_t done_bytes = 0;
-  for (const auto& in : inputs) {
-    TsvReader reader(in);
-    FeatureRecord r;
-    while (reader.next(r)) {
-      if (!seen.insert(r.image_id).second) {
-        log_warn(reader.where() + ": image " + r.image_id + " already merged; this repeat is dropped");
-        ++result.duplicates;
-        continue;
-      }
-      writer.write(r);
-      ++result.rows;
-      bar.update(result.rows, total_bytes ? static_cast<double>(done_bytes + reader.bytes_read()) / total_bytes : 0.0);
-    }
-    done_bytes += reader.file_size();
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    FeatureSource source(inputs[i]);
+    copy_records(source, *format, *sink, seen, result, "merged", [&] {
+      bar.update(result.rows, (static_cast<double>(i) + source.fraction_done()) / inputs.size());
+    });
   }
-  writer.close();
+  sink->finish();
   bar.finish();
   return result;
 }

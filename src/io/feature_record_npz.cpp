@@ -18,10 +18,20 @@ int64_t scalar(const NpzArchive& a, const std::string& key) {
 
 }  // namespace
 
-NpzArchive to_npz(const FeatureRecord& r) {
+std::vector<float> transposed(const std::vector<float>& m, int64_t rows, int64_t cols) {
+  std::vector<float> t(m.size());
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) t[j * rows + i] = m[i * cols + j];
+  return t;
+}
+
+NpzArchive to_npz(const FeatureRecord& r, NpzLayout layout) {
   r.validate("npz");
   NpzArchive a;
-  a.add("x", NpyArray::from(r.features, {r.num_boxes, r.feature_dim()}));
+  if (layout == NpzLayout::kFeaturesFirst)
+    a.add("x", NpyArray::from(transposed(r.features, r.num_boxes, r.feature_dim()), {r.feature_dim(), r.num_boxes}));
+  else
+    a.add("x", NpyArray::from(r.features, {r.num_boxes, r.feature_dim()}));
   a.add("bbox", NpyArray::from(r.boxes, {r.num_boxes, 4}));
   a.add("num_bbox", NpyArray::from(std::vector<int64_t>{r.num_boxes}, {}));
   a.add("image_h", NpyArray::from(std::vector<int64_t>{r.image_h}, {}));
@@ -43,12 +53,16 @@ FeatureRecord from_npz(const NpzArchive& a, const std::string& image_id) {
   r.image_h = scalar(a, "image_h");
   r.image_w = scalar(a, "image_w");
   NpyArray x = a.get("x"), bbox = a.get("bbox");
-  if (x.shape.size() != 2 || x.shape[0] != r.num_boxes)
-    fail(x.source, "x must be [num_bbox=" + std::to_string(r.num_boxes) + ", D], has " + std::to_string(x.shape.size()) +
-                       " dimensions" + (x.shape.empty() ? "" : " and " + std::to_string(x.shape[0]) + " rows"));
+  // x is [N, D], or [D, N] in the features-first layout (MCAN/OpenVQA transpose it back on loading).
+  const bool boxes_first = x.shape.size() == 2 && x.shape[0] == r.num_boxes;
+  const bool features_first = x.shape.size() == 2 && !boxes_first && x.shape[1] == r.num_boxes;
+  if (!boxes_first && !features_first)
+    fail(x.source, "x must be [num_bbox=" + std::to_string(r.num_boxes) + ", D] or [D, num_bbox], has " +
+                       std::to_string(x.shape.size()) + " dimensions" +
+                       (x.shape.size() == 2 ? " (" + std::to_string(x.shape[0]) + ", " + std::to_string(x.shape[1]) + ")" : ""));
   if (bbox.shape != std::vector<int64_t>{r.num_boxes, 4})
     fail(bbox.source, "bbox must be [num_bbox=" + std::to_string(r.num_boxes) + ", 4]");
-  r.features = x.as_float();
+  r.features = boxes_first ? x.as_float() : transposed(x.as_float(), x.shape[0], x.shape[1]);
   r.boxes = bbox.as_float();
   const char* object_keys[] = {"objects_id", "objects_conf", "attrs_id", "attrs_conf"};
   int present = 0;
@@ -64,8 +78,8 @@ FeatureRecord from_npz(const NpzArchive& a, const std::string& image_id) {
   return r;
 }
 
-void write_feature_npz(const std::string& path, const FeatureRecord& record) {
-  NpzArchive a = to_npz(record);
+void write_feature_npz(const std::string& path, const FeatureRecord& record, NpzLayout layout) {
+  NpzArchive a = to_npz(record, layout);
   a.source = path;
   write_npz(path, a);
 }

@@ -1,8 +1,10 @@
-#include "bua/features/sink.h"
+#include "bua/io/feature_sink.h"
 
 #include <filesystem>
 #include <fstream>
 
+#include "bua/io/captioning_features.h"
+#include "bua/io/hdf5_features.h"
 #include "bua/io/npz.h"
 #include "bua/io/tsv.h"
 #include "bua/util/error.h"
@@ -68,31 +70,127 @@ class TsvSink : public FeatureSink {
   std::set<std::string> done_;
 };
 
+// A new TSV that replaces `path` only when complete (conversions).
+class NewTsvSink : public FeatureSink {
+ public:
+  NewTsvSink(const std::string& path, TsvLayout layout) : writer_(path, layout) {}
+  const std::set<std::string>& done_ids() const override { return done_; }
+  void write(const FeatureRecord& r) override {
+    writer_.write(r);
+    done_.insert(r.image_id);
+  }
+  void finish() override { writer_.close(); }
+
+ private:
+  TsvWriter writer_;
+  std::set<std::string> done_;
+};
+
+void create_dir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (!fs::is_directory(dir)) fail(dir, "cannot create the output folder: " + ec.message());
+}
+
 class NpzSink : public FeatureSink {
  public:
-  explicit NpzSink(const std::string& dir) : dir_(dir) {
-    fs::create_directories(dir_);
+  NpzSink(const std::string& dir, NpzLayout layout) : dir_(dir), layout_(layout) {
+    create_dir(dir_);
     for (const auto& f : list_feature_npz(dir_)) done_.insert(fs::path(f).stem().string());
   }
   const std::set<std::string>& done_ids() const override { return done_; }
   void write(const FeatureRecord& r) override {
-    write_feature_npz(feature_npz_path(dir_, r.image_id), r);
+    write_feature_npz(feature_npz_path(dir_, r.image_id), r, layout_);
     done_.insert(r.image_id);
   }
   void finish() override {}
 
  private:
   std::string dir_;
+  NpzLayout layout_;
   std::set<std::string> done_;
+};
+
+class CaptioningSink : public FeatureSink {
+ public:
+  explicit CaptioningSink(const std::string& prefix) : dirs_(captioning_dirs(prefix)) {
+    create_captioning_dirs(dirs_);
+    for (const auto& id : list_captioning_ids(dirs_)) done_.insert(id);
+  }
+  const std::set<std::string>& done_ids() const override { return done_; }
+  void write(const FeatureRecord& r) override {
+    write_captioning_record(dirs_, r);
+    done_.insert(r.image_id);
+  }
+  void finish() override {}
+
+ private:
+  CaptioningDirs dirs_;
+  std::set<std::string> done_;
+};
+
+class Hdf5Sink : public FeatureSink {
+ public:
+  Hdf5Sink(const std::string& path, Hdf5Layout layout, bool resume) : writer_(path, layout, resume) {
+    done_.insert(writer_.ids().begin(), writer_.ids().end());
+  }
+  const std::set<std::string>& done_ids() const override { return done_; }
+  void write(const FeatureRecord& r) override {
+    if (done_.count(r.image_id)) fail(r.image_id, "already written to this file");
+    writer_.write(r);
+    done_.insert(r.image_id);
+  }
+  void finish() override { writer_.finish(); }
+
+ private:
+  Hdf5FeatureWriter writer_;
+  std::set<std::string> done_;
+};
+
+struct FormatName {
+  FeatureFormat format;
+  const char* name;
+};
+constexpr FormatName kFormatNames[] = {
+    {FeatureFormat::kTsvOriginal, "tsv"},        {FeatureFormat::kTsvLxmert, "lxmert"},
+    {FeatureFormat::kNpzDir, "npz"},             {FeatureFormat::kHdf5Fixed, "hdf5-fixed"},
+    {FeatureFormat::kHdf5Adaptive, "hdf5-adaptive"}, {FeatureFormat::kCaptioning, "captioning"},
 };
 
 }  // namespace
 
-std::unique_ptr<FeatureSink> open_feature_sink(FeatureFormat format, const std::string& path) {
+FeatureFormat parse_feature_format(const std::string& name, const std::string& flag) {
+  if (name == "original") return FeatureFormat::kTsvOriginal;
+  for (const auto& f : kFormatNames)
+    if (name == f.name) return f.format;
+  fail(flag, "unknown format '" + name + "' (expected " + feature_format_names() + ")");
+}
+
+const char* feature_format_name(FeatureFormat format) {
+  for (const auto& f : kFormatNames)
+    if (format == f.format) return f.name;
+  return "?";
+}
+
+std::string feature_format_names() {
+  std::string s;
+  for (const auto& f : kFormatNames) s += (s.empty() ? "" : " | ") + std::string(f.name);
+  return s;
+}
+
+std::unique_ptr<FeatureSink> open_feature_sink(FeatureFormat format, const std::string& path,
+                                               const FeatureSinkOptions& o) {
   switch (format) {
-    case FeatureFormat::kTsvOriginal: return std::make_unique<TsvSink>(path, TsvLayout::kOriginal);
-    case FeatureFormat::kTsvLxmert: return std::make_unique<TsvSink>(path, TsvLayout::kLxmert);
-    case FeatureFormat::kNpzDir: return std::make_unique<NpzSink>(path);
+    case FeatureFormat::kTsvOriginal:
+    case FeatureFormat::kTsvLxmert: {
+      const TsvLayout layout = format == FeatureFormat::kTsvLxmert ? TsvLayout::kLxmert : TsvLayout::kOriginal;
+      if (o.resume) return std::make_unique<TsvSink>(path, layout);
+      return std::make_unique<NewTsvSink>(path, layout);
+    }
+    case FeatureFormat::kNpzDir: return std::make_unique<NpzSink>(path, o.npz_layout);
+    case FeatureFormat::kCaptioning: return std::make_unique<CaptioningSink>(path);
+    case FeatureFormat::kHdf5Fixed: return std::make_unique<Hdf5Sink>(path, Hdf5Layout::kFixed, o.resume);
+    case FeatureFormat::kHdf5Adaptive: return std::make_unique<Hdf5Sink>(path, Hdf5Layout::kAdaptive, o.resume);
   }
   fail(path, "unknown output format");
 }

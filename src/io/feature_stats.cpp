@@ -111,9 +111,8 @@ FeatureStats compute_feature_stats(const std::string& path, bool progress) {
     if (bar) bar->set(s.images, source.fraction_done());
   }
   if (bar) bar->finish();
-  // Told only where FeatureSource's stable interface tells it: a TSV's layout, a folder of .npz files.
-  if (source.layout()) s.format = layout_name(*source.layout());
-  else if (source.is_npz_dir()) s.format = "npz";
+  const std::string label = source.format_label();
+  if (label != "empty") s.format = label;
   return s;
 }
 

@@ -10,13 +10,14 @@
 
 #include "bua/features/extractor.h"
 #include "bua/features/image_list.h"
-#include "bua/features/sink.h"
+#include "bua/io/feature_sink.h"
 
 namespace bua {
 
 struct FeatureJobOptions {
-  std::string out;                         // TSV file, or the folder of .npz files
+  std::string out;                         // TSV or HDF5 file, folder of .npz files, or captioning prefix
   FeatureFormat format = FeatureFormat::kTsvOriginal;
+  FeatureSinkOptions sink;                 // --npz-layout; resume is always on
   ExtractOptions extract;
   int64_t batch_images = 4;                // images whose ROIs share one res5/head pass
   int decode_threads = 2;

@@ -1,6 +1,7 @@
-// Whole feature files: a TSV (either layout) or a folder of per-image .npz files read as one stream of
-// records, and the operations of tools/read_tsv on them: validate + summarize, show one record,
-// convert between layouts, merge per-GPU files.
+// Whole feature outputs — a TSV (either layout), a folder of per-image .npz files, an HDF5 file of ours
+// (either layout) or a captioning prefix (<prefix>_att, _fc, _box) — read as one stream of records, and the
+// operations of tools/read_tsv on them: validate + summarize, show one record, convert between formats,
+// merge the outputs of several workers.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -9,30 +10,38 @@
 #include <vector>
 
 #include "bua/io/feature_record.h"
+#include "bua/io/feature_sink.h"
 #include "bua/io/tsv.h"
 
 namespace bua {
 
-// Records of a TSV file, or of the .npz files of a folder in name order.
+class Hdf5FeatureReader;
+
+// Records of a TSV file, of the .npz files of a folder in name order, of an HDF5 file in row order, or of a
+// captioning prefix in id order. The kind is told by the path: a folder is .npz files, a file starting with
+// HDF5's signature is HDF5, a path whose <path>_att folder exists is captioning, any other file a TSV.
 class FeatureSource {
  public:
   explicit FeatureSource(const std::string& path);
+  ~FeatureSource();
   bool next(FeatureRecord& record);
-  std::string where() const;       // "<file>:<line>" or the .npz file of the last record
+  std::string where() const;       // "<file>:<line>", the .npz file or the HDF5 row of the last record
   double fraction_done() const;    // share of the input read, for progress
-  bool is_npz_dir() const { return !tsv_; }
-  std::optional<TsvLayout> layout() const;  // of a TSV, once a row was read
+  // The format read: for a TSV known once a row was read (an empty TSV says kTsvOriginal).
+  FeatureFormat format() const;
+  // "original" / "lxmert" for a TSV ("empty" before a row was read), else the format's name.
+  std::string format_label() const;
 
  private:
   std::string path_;
   std::unique_ptr<TsvReader> tsv_;
-  std::vector<std::string> npz_files_;
-  size_t npz_next_ = 0;
+  std::unique_ptr<Hdf5FeatureReader> hdf5_;
+  int64_t hdf5_next_ = 0;
+  // One file (npz) or id (captioning) per record.
+  std::vector<std::string> items_;
+  size_t item_next_ = 0;
+  bool captioning_ = false;
 };
-
-enum class FeatureFormat { kTsvOriginal, kTsvLxmert, kNpzDir };
-// "tsv" or "original", "lxmert", "npz"; throws on anything else.
-FeatureFormat parse_feature_format(const std::string& name);
 
 struct FeatureSummary {
   int64_t rows = 0;
@@ -40,7 +49,7 @@ struct FeatureSummary {
   double mean_boxes = 0;
   int64_t feature_dim = 0;
   bool has_objects = false;  // every record has the object/attribute fields
-  std::string format;        // "original", "lxmert" or "npz"
+  std::string format;        // "original", "lxmert", "npz", "hdf5-fixed", "hdf5-adaptive" or "captioning"
 };
 
 // Reads every record of `path`: each must decode with sizes agreeing with num_boxes, ids must be unique,
@@ -60,14 +69,17 @@ struct CopyResult {
   int64_t duplicates = 0;  // records dropped because their id was already written
 };
 
-// Converts `input` (TSV or NPZ folder) to `output` in `format`; an NPZ output is a folder (created).
-// Repeated ids keep their first record, with a warning. original -> lxmert needs the object fields.
+// Converts `input` (any format above) to `output` in `format`; folder outputs are created. A file output
+// replaces an existing one only once complete. Repeated ids keep their first record, with a warning.
+// original -> lxmert needs the object fields.
 CopyResult convert_features(const std::string& input, FeatureFormat format, const std::string& output,
-                            bool progress = true);
+                            bool progress = true, const FeatureSinkOptions& options = {});
 
-// Joins TSV files (e.g. out.tsv.0, out.tsv.1 ... of a multi-GPU run) into `output`, in the inputs'
-// common layout, dropping repeated ids with a warning.
-CopyResult merge_feature_tsvs(const std::string& output, const std::vector<std::string>& inputs,
-                              bool progress = true);
+// Joins feature outputs (e.g. out.tsv.0, out.tsv.1 ... of a multi-GPU run, or the shards of a cluster run,
+// in any readable format) into `output` in `format`, dropping repeated ids with a warning. Without a format,
+// the inputs' common TSV layout (all inputs must then be TSVs of one layout).
+CopyResult merge_features(const std::string& output, const std::vector<std::string>& inputs,
+                          std::optional<FeatureFormat> format = std::nullopt, bool progress = true,
+                          const FeatureSinkOptions& options = {});
 
 }  // namespace bua

@@ -34,15 +34,25 @@ struct FeatureRecord {
   bool operator!=(const FeatureRecord& other) const { return !(*this == other); }
 };
 
-// One image per .npz, loadable with np.load(allow_pickle=False). Members: x [N, D] float32 (the features),
+// How the features of an .npz are laid out: [N, D] (boxes first, what the Python ports write) or [D, N]
+// (features first, as the original's features reach MCAN/OpenVQA, whose loaders transpose x back).
+enum class NpzLayout { kBoxesFirst, kFeaturesFirst };
+
+// One image per .npz, loadable with np.load(allow_pickle=False). Members: x [N, D] float32 (the features;
+// [D, N] in the features-first layout),
 // bbox [N, 4] float32, num_bbox, image_h, image_w (int64 scalars), and objects_id [N] int64,
 // objects_conf [N] float32, attrs_id [N] int64, attrs_conf [N] float32 when the record has them.
 // The image id is the file name: <dir>/<image_id>.npz.
-NpzArchive to_npz(const FeatureRecord& record);
+NpzArchive to_npz(const FeatureRecord& record, NpzLayout layout = NpzLayout::kBoxesFirst);
 // Reads those members (x and bbox may be float64; other members, such as a pickled `info`, are ignored).
+// The layout of x follows from its shape; when N == D, boxes first.
 FeatureRecord from_npz(const NpzArchive& archive, const std::string& image_id);
-void write_feature_npz(const std::string& path, const FeatureRecord& record);
+void write_feature_npz(const std::string& path, const FeatureRecord& record,
+                       NpzLayout layout = NpzLayout::kBoxesFirst);
 FeatureRecord read_feature_npz(const std::string& path);  // image id: the file name without ".npz"
+
+// A row-major [rows, cols] matrix as [cols, rows].
+std::vector<float> transposed(const std::vector<float>& matrix, int64_t rows, int64_t cols);
 
 // <dir>/<image_id>.npz; throws when the id cannot be a file name (empty, '/', "." or "..").
 std::string feature_npz_path(const std::string& dir, const std::string& image_id);

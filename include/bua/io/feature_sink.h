@@ -1,14 +1,37 @@
-// Where feature records go. Every sink is resumable — it knows which image ids it already holds — and
-// never exposes a half-written output under its final name.
+// Where feature records go, in every output format of generate_tsv and read_tsv. Every sink knows which image
+// ids its output already holds (a resumed run skips them) and never exposes a half-written output under its
+// final name.
 #pragma once
 #include <memory>
 #include <set>
 #include <string>
 
-#include "bua/io/feature_files.h"
 #include "bua/io/feature_record.h"
 
 namespace bua {
+
+enum class FeatureFormat {
+  kTsvOriginal,   // the original's TSV (tools/generate_tsv.py)
+  kTsvLxmert,     // LXMERT's TSV, with the object and attribute fields
+  kNpzDir,        // a folder of <id>.npz (the Python ports; MCAN with NpzLayout::kFeaturesFirst)
+  kHdf5Fixed,     // bottom-up-attention-vqa: [N,K,D] .hdf5 + _imgid2idx.pkl
+  kHdf5Adaptive,  // ban-vqa: [T,D] .hdf5 with pos_boxes + _imgid2idx.pkl
+  kCaptioning,    // self-critical.pytorch: <out>_att, <out>_fc, <out>_box folders
+};
+
+// "tsv" (or "original"), "lxmert", "npz", "hdf5-fixed", "hdf5-adaptive", "captioning". Throws bua::Error
+// naming `flag` on anything else.
+FeatureFormat parse_feature_format(const std::string& name, const std::string& flag = "--format");
+const char* feature_format_name(FeatureFormat format);
+// The formats' names, for help texts: "tsv | lxmert | npz | ...".
+std::string feature_format_names();
+
+struct FeatureSinkOptions {
+  NpzLayout npz_layout = NpzLayout::kBoxesFirst;
+  // true: continue an earlier output at the same path (generate_tsv). false: a new output that replaces an
+  // existing one only once it is complete (read_tsv conversions).
+  bool resume = true;
+};
 
 class FeatureSink {
  public:
@@ -18,9 +41,11 @@ class FeatureSink {
   virtual void finish() = 0;  // publishes the output under its final name
 };
 
-// TSV layouts: rows are appended to "<path>.partial" (whole rows, flushed), which becomes <path> on finish().
-// A resumed run reads the ids of either file, drops a row an interruption cut short, and carries on.
-// NPZ: one <dir>/<image_id>.npz per image, each written to a temp file and renamed.
-std::unique_ptr<FeatureSink> open_feature_sink(FeatureFormat format, const std::string& path);
+// TSV layouts: rows are appended to "<path>.partial" (whole rows, flushed), which becomes <path> on finish();
+// a resumed run reads the ids of either file, drops a row an interruption cut short, and carries on.
+// NPZ and captioning: one file per image (and folder), each written to a temp file and renamed.
+// HDF5: see bua/io/hdf5_features.h.
+std::unique_ptr<FeatureSink> open_feature_sink(FeatureFormat format, const std::string& path,
+                                               const FeatureSinkOptions& options = {});
 
 }  // namespace bua
