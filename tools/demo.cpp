@@ -9,7 +9,8 @@
 #include "bua/config/cli.h"
 #include "bua/features/extractor.h"
 #include "bua/features/image_list.h"
-#include "bua/io/tsv.h"
+#include "bua/io/feature_cli.h"
+#include "bua/io/feature_files.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
 #include "bua/viz/draw.h"
@@ -22,13 +23,15 @@ namespace fs = std::filesystem;
 int main(int argc, char** argv) {
   CLI::App app{"Draw detections (or the boxes of a feature file) on images as PNG", "demo"};
   bua::ConfigFlags config_flags(app);
-  std::string net, tsv, out, device = "cpu", images_dir;
+  std::string net, tsv, out, device = "cpu", images_dir, exif = "apply";
   std::vector<std::string> images;
   int64_t min_boxes = 10, max_boxes = 20;
   double conf_thresh = 0.4, attr_thresh = 0.1;
   app.add_option("--net", net, "checkpoint: detect and label")->check(CLI::ExistingFile);
-  app.add_option("--tsv", tsv, "feature file: draw its boxes (labels too when it has the LXMERT fields and --net names the vocabulary)")
-      ->check(CLI::ExistingFile);
+  app.add_option("--tsv", tsv,
+                 "feature output of any format read_tsv reads: draw its boxes (labels too when it has the object "
+                 "fields and --net names the vocabulary)")
+      ->check(bua::feature_input_validator());
   app.add_option("images", images, "image files");
   app.add_option("--images", images_dir, "folder of images (with --tsv: where the rows' images are, matched by id)");
   app.add_option("--out", out, "folder for the PNG files")->required();
@@ -37,6 +40,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-boxes", max_boxes, "most boxes drawn")->capture_default_str();
   app.add_option("--conf-thresh", conf_thresh, "class confidence to draw a box (the notebook's 0.4)")->capture_default_str();
   app.add_option("--attr-thresh", attr_thresh, "attribute confidence to name it (the notebook's 0.1)")->capture_default_str();
+  app.add_option("--exif", exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
+      ->check(CLI::IsMember({"apply", "ignore"}))
+      ->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     if (net.empty() && tsv.empty()) bua::fail("demo", "give --net (detect) or --tsv (draw a feature file)");
     fs::create_directories(out);
@@ -59,12 +65,12 @@ int main(int argc, char** argv) {
     };
 
     if (!tsv.empty()) {
-      bua::TsvReader reader(tsv);
+      bua::FeatureSource source(tsv);
       bua::FeatureRecord r;
-      while (reader.next(r)) {
+      while (source.next(r)) {
         auto it = path_of.find(r.image_id);
         if (it == path_of.end()) continue;
-        const cv::Mat im = bua::read_image(it->second);
+        const cv::Mat im = bua::read_image(it->second, bua::parse_exif_mode(exif));
         std::vector<bua::DrawnBox> boxes;
         for (int64_t i = 0; i < r.num_boxes; ++i) {
           std::string text;
@@ -85,7 +91,7 @@ int main(int argc, char** argv) {
       opts.selection.max_boxes = max_boxes;
       opts.selection.conf_thresh = conf_thresh;
       for (const auto& e : entries) {
-        const cv::Mat im = bua::read_image(e.path);
+        const cv::Mat im = bua::read_image(e.path, bua::parse_exif_mode(exif));
         const auto prepared = bua::prepare_image(im, opts.pixel_means, opts.target_size, opts.max_size);
         const auto d = bua::detect(model->detector, {prepared}, opts.inference).at(0);
         const auto keep = bua::select_boxes(d.boxes, d.cls_prob, opts.selection).keep;

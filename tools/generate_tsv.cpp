@@ -7,17 +7,19 @@
 
 #include "bua/config/cli.h"
 #include "bua/features/job.h"
+#include "bua/io/feature_cli.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
 #include "bua/util/log.h"
 #include "bua/util/error.h"
+#include "bua/util/shard.h"
 #include "bua/util/tool_main.h"
 
 namespace {
 
 struct Args {
   std::string net, out, images, image_list, image_root, vg_image_data, coco, boxes, format = "tsv", device = "cpu",
-              gpus, shard, dtype = "fp32";
+              gpus, shard, dtype = "fp32", npz_layout = "boxes-first", box_source = "proposals", exif = "apply";
   int64_t min_boxes = 10, max_boxes = 100, batch_images = 4;
   double conf_thresh = 0.2;
   int decode_threads = 2;
@@ -35,37 +37,45 @@ std::vector<bua::ImageEntry> list_inputs(const Args& a) {
   return bua::coco_image_entries(a.coco, a.image_root);
 }
 
-std::pair<int, int> parse_shard(const std::string& s) {
-  const auto slash = s.find('/');
-  try {
-    if (slash != std::string::npos) return {std::stoi(s.substr(0, slash)), std::stoi(s.substr(slash + 1))};
-  } catch (const std::exception&) {
-  }
-  bua::fail("--shard", "expected i/n (e.g. 0/4), got '" + s + "'");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Extract bottom-up-attention region features (pool5) into TSV, LXMERT TSV or NPZ files",
+  CLI::App app{"Extract bottom-up-attention region features (pool5) into TSV, LXMERT TSV, NPZ, the VQA models' HDF5 "
+               "or the captioning layout",
                "generate_tsv"};
   Args a;
   bua::ConfigFlags config_flags(app);
   app.add_option("--net", a.net, "checkpoint (see import_caffemodel)")->required()->check(CLI::ExistingFile);
-  app.add_option("--out", a.out, "output TSV file, or folder for --format npz")->required();
+  app.add_option("--out", a.out,
+                 "output: TSV or .hdf5 file, folder for --format npz, prefix of the _att/_fc/_box folders for captioning")
+      ->required();
   app.add_option("--images", a.images, "folder of images (recursive; jpg, jpeg, png, bmp)");
   app.add_option("--image-list", a.image_list, "file with one 'path [id]' per line");
   app.add_option("--vg-image-data", a.vg_image_data, "Visual Genome image_data.json");
   app.add_option("--coco", a.coco, "COCO annotations or image_info json");
   app.add_option("--image-root", a.image_root, "folder the image paths of --image-list/--vg-image-data/--coco are relative to");
   app.add_option("--boxes", a.boxes, "JSON {image id: [[x1,y1,x2,y2], ...]}: features for exactly these boxes");
-  app.add_option("--format", a.format, "tsv | lxmert | npz")->capture_default_str();
+  app.add_option("--format", a.format, bua::feature_format_names())
+      ->check(bua::feature_format_validator())
+      ->capture_default_str();
+  app.add_option("--npz-layout", a.npz_layout, "x of --format npz: boxes-first [N,D] or features-first [D,N] (MCAN)")
+      ->check(CLI::IsMember({"boxes-first", "features-first"}))
+      ->capture_default_str();
+  app.add_option("--box-source", a.box_source,
+                 "proposals (the original: selected RPN boxes) | regressed (class-regressed boxes, features pooled again)")
+      ->check(CLI::IsMember({"proposals", "regressed"}))
+      ->capture_default_str();
+  app.add_option("--exif", a.exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
+      ->check(CLI::IsMember({"apply", "ignore"}))
+      ->capture_default_str();
   app.add_option("--min-boxes", a.min_boxes, "fewest boxes per image (36 for fixed)")->capture_default_str();
   app.add_option("--max-boxes", a.max_boxes, "most boxes per image (36 for fixed)")->capture_default_str();
   app.add_option("--conf-thresh", a.conf_thresh, "keep boxes whose best class score is at least this")->capture_default_str();
   app.add_option("--device", a.device, "cpu | cuda | cuda:N")->capture_default_str();
   app.add_option("--gpu", a.gpus, "several GPUs, e.g. 0,1,2,3: one worker each, output <out>.<gpu>");
-  app.add_option("--shard", a.shard, "i/n: this node's share of the images");
+  app.add_option("--shard", a.shard,
+                 "i/n: this node's share of the images; auto: from torchrun (RANK/WORLD_SIZE) or Slurm (array or "
+                 "tasks), writing <out>.<i>");
   app.add_option("--dtype", a.dtype, "fp32 | bf16")->capture_default_str();
   app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
   app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
@@ -75,17 +85,28 @@ int main(int argc, char** argv) {
     const bua::Config cfg = config_flags.load();
     std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
     auto entries = list_inputs(a);
+    std::string out = a.out;
     if (!a.shard.empty()) {
-      const auto [i, n] = parse_shard(a.shard);
-      entries = bua::shard_entries(entries, i, n, a.seed, /*shuffle=*/false);
+      const bua::Shard shard = bua::parse_shard(a.shard);
+      // One command for every process: each writes its own <out>.<i> (read_tsv --merge joins them).
+      if (a.shard == "auto" && shard.count > 1) out += shard.suffix();
+      bua::log_info("shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) + " (" + shard.source +
+                    ") -> " + out);
+      entries = bua::shard_entries(entries, shard.index, shard.count, a.seed, /*shuffle=*/false);
     }
     bua::FeatureJobOptions job;
     job.format = bua::parse_feature_format(a.format);
+    if (job.format == bua::FeatureFormat::kHdf5Fixed && a.boxes.empty() && a.min_boxes != a.max_boxes)
+      bua::fail("--format hdf5-fixed", "holds the same number of boxes for every image: give --min-boxes and "
+                                       "--max-boxes the same value (36 for the VQA baseline), or use hdf5-adaptive");
+    job.sink.npz_layout = a.npz_layout == "features-first" ? bua::NpzLayout::kFeaturesFirst : bua::NpzLayout::kBoxesFirst;
     job.extract = bua::extract_options(cfg);
     job.extract.selection.min_boxes = a.min_boxes;
     job.extract.selection.max_boxes = a.max_boxes;
     job.extract.selection.conf_thresh = a.conf_thresh;
     job.extract.inference.dtype = bua::parse_dtype(a.dtype);
+    job.extract.box_source = bua::parse_box_source(a.box_source);
+    job.extract.exif = bua::parse_exif_mode(a.exif);
     job.batch_images = a.batch_images;
     job.decode_threads = a.decode_threads;
     if (!a.boxes.empty()) job.given_boxes = bua::read_given_boxes(a.boxes);
@@ -104,7 +125,7 @@ int main(int argc, char** argv) {
     at::globalContext().setBenchmarkCuDNN(a.cudnn_benchmark);
     const auto gpus = bua::parse_gpu_list(a.gpus);
     if (gpus.size() <= 1) {
-      job.out = a.out;
+      job.out = out;
       run_on(gpus.empty() ? bua::parse_device(a.device) : gpus[0], entries, job);
       return 0;
     }
@@ -113,7 +134,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> errors(gpus.size());
     for (size_t k = 0; k < gpus.size(); ++k) {
       auto o = job;
-      o.out = a.out + "." + std::to_string(gpus[k].index());
+      o.out = out + "." + std::to_string(gpus[k].index());
       o.label = "gpu " + std::to_string(gpus[k].index());
       auto part = bua::shard_entries(entries, static_cast<int>(k), static_cast<int>(gpus.size()), a.seed, true);
       workers.emplace_back([&, k, o, part] {
@@ -128,7 +149,10 @@ int main(int argc, char** argv) {
     int rc = 0;
     for (size_t k = 0; k < gpus.size(); ++k)
       if (!errors[k].empty()) std::cerr << "generate_tsv: error on GPU " << gpus[k].index() << ": " << errors[k] << "\n", rc = 1;
-    if (rc == 0) std::cout << "merge the per-GPU files with: read_tsv --merge " << a.out << " " << a.out << ".*\n";
+    const bool tsv = job.format == bua::FeatureFormat::kTsvOriginal || job.format == bua::FeatureFormat::kTsvLxmert;
+    if (rc == 0)
+      std::cout << "merge the per-GPU outputs with: read_tsv --merge " << out << " " << out << ".*"
+                << (tsv ? "" : std::string(" --convert-to ") + bua::feature_format_name(job.format)) << "\n";
     return rc;
   });
 }

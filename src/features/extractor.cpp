@@ -22,6 +22,21 @@ std::pair<std::vector<int64_t>, std::vector<float>> best_foreground(const torch:
 
 }  // namespace
 
+BoxSource parse_box_source(const std::string& name) {
+  if (name == "proposals") return BoxSource::kProposals;
+  if (name == "regressed") return BoxSource::kRegressed;
+  fail("--box-source", "unknown box source '" + name + "' (expected proposals or regressed)");
+}
+
+torch::Tensor best_class_boxes(const ImageDetections& d, const torch::Tensor& keep) {
+  const auto k = keep.to(d.cls_prob.device());
+  const auto prob = d.cls_prob.index_select(0, k);
+  const auto cls = prob.narrow(1, 1, prob.size(1) - 1).argmax(1) + 1;  // best foreground class
+  const auto boxes = d.regressed_boxes().index_select(0, k).view({k.size(0), -1, 4});
+  const auto rows = torch::arange(k.size(0), cls.options());
+  return boxes.index({rows, cls}).to(torch::kFloat);
+}
+
 ExtractOptions extract_options(const Config& cfg) {
   ExtractOptions o;
   if (cfg.TEST.SCALES.empty()) fail("TEST.SCALES", "needs at least one scale");
@@ -68,6 +83,14 @@ std::vector<FeatureRecord> extract_features(Detector& detector, const std::vecto
       if (given) boxes.push_back(given_boxes[i]);
     }
     const auto dets = detect(detector, ims, options.inference, boxes);
+    if (!given && options.box_source == BoxSource::kRegressed) {
+      // Second pass: the features of the regressed boxes, as if they had been given.
+      std::vector<torch::Tensor> regressed;
+      for (const auto& d : dets) regressed.push_back(best_class_boxes(d, select_boxes(d.boxes, d.cls_prob, options.selection).keep));
+      const auto second = detect(detector, ims, options.inference, regressed);
+      for (size_t k = 0; k < idx.size(); ++k) out[idx[k]] = make_feature_record(ids[idx[k]], second[k], {});
+      return;
+    }
     for (size_t k = 0; k < idx.size(); ++k) {
       const auto& d = dets[k];
       torch::Tensor keep;

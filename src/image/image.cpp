@@ -12,11 +12,18 @@
 
 namespace bua {
 
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name) {
+ExifMode parse_exif_mode(const std::string& name) {
+  if (name == "apply") return ExifMode::kApply;
+  if (name == "ignore") return ExifMode::kIgnore;
+  fail("--exif", "expected apply or ignore, got '" + name + "'");
+}
+
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ExifMode exif) {
   if (bytes.empty()) fail(name, "empty file");
   cv::Mat img;
+  const int flags = cv::IMREAD_COLOR | (exif == ExifMode::kIgnore ? cv::IMREAD_IGNORE_ORIENTATION : 0);
   try {
-    img = cv::imdecode(bytes, cv::IMREAD_COLOR);
+    img = cv::imdecode(bytes, flags);
   } catch (const cv::Exception& e) {
     fail(name, std::string("cannot decode image: ") + e.what());
   }
@@ -24,11 +31,11 @@ cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name)
   return img;
 }
 
-cv::Mat read_image(const std::string& path) {
+cv::Mat read_image(const std::string& path, ExifMode exif) {
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open image file");
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return decode_image(bytes, path);
+  return decode_image(bytes, path, exif);
 }
 
 double image_scale(int64_t height, int64_t width, int64_t target_size, int64_t max_size) {

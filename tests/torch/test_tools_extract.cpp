@@ -5,8 +5,12 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
+#include "bua/features/extractor.h"
+#include "bua/io/feature_files.h"
+#include "bua/io/hdf5_features.h"
 #include "bua/io/npy.h"
 #include "bua/io/tsv.h"
 #include "bua/model/checkpoint.h"
@@ -193,6 +197,138 @@ TEST_F(ExtractTools, BadFlagsAndInputsFailClearly) {
           (dir_ / "w.tsv").string());
   EXPECT_NE(r.code, 0);
   EXPECT_NE(r.output.find("junk.pt"), std::string::npos) << r.output;
+}
+
+// Every output format holds the records of the TSV of the same run (the consumers' own loading calls are
+// checked in tests/base/test_feature_formats.cpp).
+TEST_F(ExtractTools, EveryFormatHoldsTheTsvRecords) {
+  const auto images = (dir_ / "images").string();
+  const auto tsv = (dir_ / "fmt.tsv").string();
+  auto r = generate("--images " + images + " --out " + tsv + " --format lxmert");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto want = read_all(tsv);
+  ASSERT_EQ(want.size(), 1u);
+  std::vector<std::pair<std::string, std::string>> outputs = {{"captioning", (dir_ / "fmt_cap").string()},
+                                                              {"npz", (dir_ / "fmt_npz").string()}};
+  if (hdf5_available()) outputs.push_back({"hdf5-adaptive", (dir_ / "fmt.hdf5").string()});
+  for (const auto& [format, out] : outputs) {
+    SCOPED_TRACE(format);
+    r = generate("--images " + images + " --out " + out + " --format " + format + " --npz-layout features-first");
+    ASSERT_EQ(r.code, 0) << r.output;
+    FeatureSource source(out);
+    FeatureRecord got;
+    ASSERT_TRUE(source.next(got));
+    FeatureRecord expected = want[0];
+    if (format == "captioning") expected.objects_id.clear(), expected.objects_conf.clear(), expected.attrs_id.clear(),
+                                expected.attrs_conf.clear();
+    EXPECT_EQ(got, expected);
+    // Run again: everything is there already, nothing is added.
+    r = generate("--images " + images + " --out " + out + " --format " + format);
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("0 written, 1 already there"), std::string::npos) << r.output;
+  }
+  if (hdf5_available()) {
+    r = generate("--images " + images + " --out " + (dir_ / "f36.hdf5").string() + " --format hdf5-fixed");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.output.find("give --min-boxes and --max-boxes the same value"), std::string::npos) << r.output;
+  }
+}
+
+TEST_F(ExtractTools, RegressedBoxesGetTheirOwnFeatures) {
+  const auto images = (dir_ / "images").string();
+  const auto proposals = (dir_ / "prop.tsv").string(), regressed = (dir_ / "regr.tsv").string();
+  auto r = generate("--images " + images + " --out " + proposals + " --format lxmert");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = generate("--images " + images + " --out " + regressed + " --format lxmert --box-source regressed");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto p = read_all(proposals).at(0), g = read_all(regressed).at(0);
+  ASSERT_EQ(p.num_boxes, g.num_boxes);
+  EXPECT_NE(p.boxes, g.boxes);
+  EXPECT_NE(p.features, g.features);
+  // The features are those of the written boxes: given back as --boxes, they come out the same.
+  std::ofstream boxes(dir_ / "regr_boxes.json");
+  boxes << "{\"messi5\": [";
+  for (int64_t i = 0; i < g.num_boxes; ++i)
+    boxes << (i ? "," : "") << "[" << g.boxes[4 * i] << "," << g.boxes[4 * i + 1] << "," << g.boxes[4 * i + 2] << ","
+          << g.boxes[4 * i + 3] << "]";
+  boxes << "]}";
+  boxes.close();
+  // Printed with 6 significant digits, the boxes move by up to 5e-4 px: compare features loosely.
+  const auto again = (dir_ / "regr_given.tsv").string();
+  r = generate("--images " + images + " --out " + again + " --format lxmert --boxes " + (dir_ / "regr_boxes.json").string());
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto a = read_all(again).at(0);
+  ASSERT_EQ(a.features.size(), g.features.size());
+  double num = 0, den = 0;
+  for (size_t i = 0; i < a.features.size(); ++i)
+    num += std::abs(a.features[i] - g.features[i]), den += std::abs(g.features[i]);
+  EXPECT_LT(num / den, 1e-3);
+  EXPECT_EQ(a.objects_id, g.objects_id);
+  // Every regressed box lies in the image (clipped).
+  for (int64_t i = 0; i < g.num_boxes; ++i) {
+    EXPECT_GE(g.boxes[4 * i], 0);
+    EXPECT_LE(g.boxes[4 * i + 2], g.image_w - 1);
+    EXPECT_LE(g.boxes[4 * i + 3], g.image_h - 1);
+  }
+}
+
+TEST_F(ExtractTools, ShardAutoFollowsTheLauncher) {
+  const auto imgs = dir_ / "four";
+  fs::create_directories(imgs);
+  for (const char* name : {"1.jpg", "2.jpg"}) fs::copy_file(kCaffe + "/messi5.jpg", imgs / name);
+  const auto out = (dir_ / "sharded.tsv").string();
+  for (int rank = 0; rank < 2; ++rank) {
+    const auto r = run("RANK=" + std::to_string(rank) + " WORLD_SIZE=2 " + bin("generate_tsv") + " --net " + ckpt_ +
+                       " --set TEST.SCALES [200] TEST.MAX_SIZE 400 --images " + imgs.string() + " --out " + out +
+                       " --shard auto");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_NE(r.output.find("(torchrun) -> " + out + "." + std::to_string(rank)), std::string::npos) << r.output;
+  }
+  EXPECT_FALSE(fs::exists(out));
+  std::set<std::string> ids;
+  for (const char* part : {".0", ".1"}) {
+    const auto rows = read_all(out + part);
+    EXPECT_EQ(rows.size(), 1u);
+    for (const auto& row : rows) ids.insert(row.image_id);
+  }
+  EXPECT_EQ(ids, (std::set<std::string>{"1", "2"}));
+}
+
+// messi5.jpg with an EXIF APP1 segment saying "rotate 90 degrees clockwise to display" (orientation 6).
+std::string rotated_jpeg(const std::string& jpeg) {
+  const std::string payload = std::string("Exif\0\0", 6) +
+                              std::string("II\x2a\0\x08\0\0\0", 8) +       // TIFF header, IFD0 at 8
+                              std::string("\x01\0", 2) +                       // one entry
+                              std::string("\x12\x01\x03\0\x01\0\0\0\x06\0\0\0", 12) +  // Orientation SHORT 6
+                              std::string("\0\0\0\0", 4);                    // no next IFD
+  const size_t length = payload.size() + 2;
+  std::string segment = "\xff\xe1";
+  segment += static_cast<char>(length >> 8);
+  segment += static_cast<char>(length & 0xff);
+  return jpeg.substr(0, 2) + segment + payload + jpeg.substr(2);
+}
+
+TEST_F(ExtractTools, ExifOrientationAppliedOrIgnored) {
+  const auto imgs = dir_ / "exif";
+  fs::create_directories(imgs);
+  std::ifstream in(kCaffe + "/messi5.jpg", std::ios::binary);
+  const std::string jpeg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(imgs / "phone.jpg", std::ios::binary) << rotated_jpeg(jpeg);
+  std::map<std::string, std::pair<int64_t, int64_t>> sizes;
+  for (const char* mode : {"apply", "ignore"}) {
+    const auto out = (dir_ / (std::string("exif_") + mode + ".tsv")).string();
+    const auto r = generate("--images " + imgs.string() + " --out " + out + " --exif " + std::string(mode));
+    ASSERT_EQ(r.code, 0) << r.output;
+    const auto row = read_all(out).at(0);
+    sizes[mode] = {row.image_w, row.image_h};
+    for (int64_t i = 0; i < row.num_boxes; ++i) {  // boxes refer to the image as decoded
+      EXPECT_LE(row.boxes[4 * i + 2], row.image_w);
+      EXPECT_LE(row.boxes[4 * i + 3], row.image_h);
+    }
+  }
+  EXPECT_EQ(sizes["ignore"], std::make_pair(int64_t{548}, int64_t{342}));  // messi5.jpg as stored
+  EXPECT_EQ(sizes["apply"], std::make_pair(int64_t{342}, int64_t{548}));   // turned upright
+  EXPECT_NE(generate("--images " + imgs.string() + " --out " + (dir_ / "e.tsv").string() + " --exif sideways").code, 0);
 }
 
 TEST_F(ExtractTools, ImportRejectsMismatchedVocabularyAndWritesNothing) {

@@ -10,11 +10,18 @@
 
 namespace bua {
 
+// A JPEG's EXIF orientation (phone photos): cv2.imread rotates the pixels by it since OpenCV 3.1 (kApply, our
+// default, what the original's cv2.imread and the Python ports do with today's OpenCV, and what image viewers
+// show); PIL and OpenCV 2.x leave the stored pixels as they are (kIgnore). Either way, the image size and the
+// boxes written refer to the image as decoded.
+enum class ExifMode { kApply, kIgnore };
+ExifMode parse_exif_mode(const std::string& name);  // "apply" | "ignore"
+
 // Decodes an image file as cv2.imread(path, IMREAD_COLOR). Throws bua::Error naming the file when it is
 // missing, unreadable or not a decodable image.
-cv::Mat read_image(const std::string& path);
+cv::Mat read_image(const std::string& path, ExifMode exif = ExifMode::kApply);
 // The same from bytes already in memory (`name` is used in messages).
-cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name);
+cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ExifMode exif = ExifMode::kApply);
 
 // The original's scale rule: target / min side, unless round(scale * max side) > max_size.
 double image_scale(int64_t height, int64_t width, int64_t target_size, int64_t max_size);
