@@ -77,6 +77,27 @@ TEST(NewLayerFillers, MatchTrainPrototxt) {
   EXPECT_FALSE(torch::equal(other->rpn->conv->weight, d->rpn->conv->weight));
 }
 
+// Weights that lack a trunk tensor would leave it random and frozen: refused, naming the file and the tensor.
+TEST(ReadmeRoute, WeightsMissingATrunkTensorAreRefused) {
+  TempDir dir;
+  Checkpoint c;
+  c.arch = load_arch(std::string(BUA_SOURCE_DIR) + "/configs/tiny_test.yml");
+  for (int i = 0; i < c.arch.num_classes; ++i) c.classes.push_back("c" + std::to_string(i));
+  for (int i = 0; i < c.arch.num_attributes; ++i) c.attributes.push_back("a" + std::to_string(i));
+  Detector d(c.arch);
+  c.state = state_of(*d);
+  c.state.erase("trunk.res3a.branch2b.conv.weight");
+  const std::string path = dir.file("partial.pt");
+  save_checkpoint(c, path);
+  InitialModelOptions init;
+  init.weights = path;
+  const std::string e = testing::error_of([&] { initial_training_model(init, c.classes, c.attributes); });
+  EXPECT_EQ(e.rfind(path + ": has no trunk.res3a.branch2b.conv.weight", 0), 0u) << e;
+  // From scratch, the same weights are a partial start.
+  init.from_scratch = true;
+  EXPECT_EQ(testing::error_of([&] { initial_training_model(init, c.classes, c.attributes); }), "");
+}
+
 TEST(ReadmeRoute, TrunkOnlyImportThenTrainNet) {
   TempDir dir;
   const std::string bin = BUA_BIN_DIR, src = BUA_SOURCE_DIR, data = dir.file("data");
