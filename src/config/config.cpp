@@ -38,6 +38,7 @@ void merge_map(Config& cfg, const YAML::Node& map, const std::string& prefix, co
     if (!seen.insert(key).second) fail(where, "duplicate config key " + key);
     if (const ConfigKey* row = config_detail::find_config_key(key)) {
       config_detail::read_field(value, row->member(cfg), context_for(*row, source, true), name.Mark());
+      config_detail::check_config_range(*row, cfg, where);
     } else if (config_detail::is_config_section(key)) {
       if (!value.IsMap()) {
         fail(where, "config key " + key + " is a section: expected a map of its keys, got " +
@@ -83,6 +84,7 @@ void set_config_value(Config& cfg, const std::string& key, const std::string& va
     const YAML::Node node = config_detail::parse_yaml(value, source, false);
     config_detail::read_field(node, member, context_for(*row, source, false), YAML::Mark::null_mark());
   }
+  config_detail::check_config_range(*row, updated, source);
   cfg = std::move(updated);
 }
 

@@ -3,6 +3,7 @@
 // plus the member (with its default) in include/bua/config/config.h.
 #pragma once
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -16,7 +17,20 @@ struct ConfigKey {
   FieldPtr (*member)(Config& cfg);
   std::size_t fixed_len = 0;  // lists that must have exactly this many items (0: any)
   bool allow_nested = false;  // accepts config.py's nested array form ([[[b, g, r]]])
+  // Numbers outside [lo, hi] (NaN and inf included) are refused when read, with an error naming the key, so a
+  // typo fails the run at load instead of failing every image later; lists are checked item by item.
+  double lo = -std::numeric_limits<double>::max();
+  double hi = std::numeric_limits<double>::max();
+  bool lo_open = false;       // lo itself is refused too (a divisor must be > 0)
 };
+
+// (An empty list of SCALES stays loadable, as before: the extractor and the trainer refuse it where used.)
+// The largest image side (a scale or a MAX_SIZE) a config may ask for: far beyond any real use, small enough
+// that a scaled image's memory stays within reason.
+constexpr int kMaxConfigImageSide = 16384;
+
+// Refuses a value of `row` outside its range; `where` is "<file>:<line>" or the --set text.
+void check_config_range(const ConfigKey& row, Config& cfg, const std::string& where);
 
 const std::vector<ConfigKey>& config_key_table();
 

@@ -1,6 +1,7 @@
 #include "yaml_fields.h"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -103,12 +104,19 @@ YAML::Node parse_yaml(const std::string& text, const std::string& source, bool h
 }
 
 std::string read_text_file(const std::string& path) {
+  // A directory opens fine as an ifstream and reads as nothing: an empty config that changes no key.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) fail(path, "is a directory, not a config file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, "cannot open file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  // Bounded: /dev/zero or a wrong file of gigabytes would otherwise be read whole before YAML sees it.
+  std::string text(kMaxConfigFileBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
   if (in.bad()) fail(path, "read error");
-  return text.str();
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (text.size() > kMaxConfigFileBytes)
+    fail(path, "larger than " + std::to_string(kMaxConfigFileBytes >> 20) + " MB: not a config file");
+  return text;
 }
 
 void read_field(const YAML::Node& node, const FieldPtr& field, const FieldContext& ctx,

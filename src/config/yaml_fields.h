@@ -29,7 +29,10 @@ std::string location(const std::string& source, const YAML::Mark& mark, bool has
 // Parses YAML text; malformed YAML is a bua::Error naming source and line.
 YAML::Node parse_yaml(const std::string& text, const std::string& source, bool has_lines = true);
 
-// Reads the whole file; a missing or unreadable file is a bua::Error naming it.
+// Config and architecture files are a few KB; anything past this is not one.
+constexpr std::size_t kMaxConfigFileBytes = std::size_t(4) << 20;
+
+// Reads the whole file; a missing, unreadable or oversized file, or a directory, is a bua::Error naming it.
 std::string read_text_file(const std::string& path);
 
 // Stores node into *field after checking its type (an int is fine for a double; any scalar for a
