@@ -37,7 +37,8 @@ VgNameCounts count_vg_names(const std::vector<RawSceneGraph>& graphs) {
   for (const RawSceneGraph& g : graphs) {
     for (const RawAttributes& record : g.attributes)
       if (!record.attributes.empty())
-        for (const std::string& a : clean_attribute(record.attributes.front())) counts.attributes.add(a);
+        for (const std::string& a : clean_attribute(record.attributes.front()))
+          if (!a.empty()) counts.attributes.add(a);  // "" ("." or "x and  and y"): no vocabulary line for it
     for (const RawRelation& rel : g.relations) {
       std::string predicate = clean_relation(rel.predicate);
       if (!predicate.empty()) counts.relations.add(predicate);

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "bua/data/json_stream.h"
+#include "bua/data/vg_text.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -180,6 +181,31 @@ class Reader {
       log_warn("more objects with problems; only counting them from now on");
   }
 
+  // `text` (an object name, attribute or predicate) with control characters normalised (normalize_vg_name):
+  // they would make the XML not well-formed and split vocabulary lines. Reported with the image, then counted.
+  void normalize(std::string& text, const std::string& where, const char* what) {
+    if (!has_control_character(text)) return;
+    std::string clean = normalize_vg_name(text);
+    ++out_.normalized_names;
+    if (out_.normalized_names <= options_.max_reported_problems)
+      log_warn(where + ": " + what + " holds control characters; read as '" + clean + "'");
+    else if (out_.normalized_names == options_.max_reported_problems + 1)
+      log_warn("more names with control characters; only counting them from now on");
+    text = std::move(clean);
+  }
+
+  RawAttributes attributes(const json& record, const std::string& where) {
+    RawAttributes r = attribute_record(record, where);
+    for (std::string& a : r.attributes) normalize(a, where + ", object " + std::to_string(r.object_id), "an attribute");
+    return r;
+  }
+
+  RawRelation relation(const json& rel, const std::string& where) {
+    RawRelation r = relation_record(rel, where);
+    normalize(r.predicate, where, "a predicate");
+    return r;
+  }
+
   // Objects of one image; broken ones are reported and left out.
   std::vector<RawObject> objects(const json& element, const std::string& where) {
     std::vector<RawObject> objects;
@@ -201,6 +227,12 @@ class Reader {
       auto name = object_name(obj);
       if (!name) {
         report(owhere, "no name");
+        continue;
+      }
+      normalize(*name, owhere, "the name");
+      // An empty name would become an empty vocabulary line, which no loader takes back.
+      if (clean_object_name(*name).name.empty()) {
+        report(owhere, "empty name");
         continue;
       }
       o.x = *x, o.y = *y, o.w = *w, o.h = *h;
@@ -231,13 +263,13 @@ class Reader {
       RawSceneGraph& g = out_.scene_graphs[add_graph(id, path)];
       g.objects = objects(element, where);
       for (const json& rel : require_array(element, "relationships", where))
-        g.relations.push_back(relation_record(rel, where));
+        g.relations.push_back(relation(rel, where));
       if (!keep_merged_attributes) return;
       // Attributes merged in by the original's AddAttrsToSceneGraphs: [{"attribute": {record}}].
       auto merged = element.find("attributes");
       if (merged != element.end() && merged->is_array()) {
         has_attributes_ = true;
-        for (const json& a : *merged) g.attributes.push_back(attribute_record(require(a, "attribute", where), where));
+        for (const json& a : *merged) g.attributes.push_back(attributes(require(a, "attribute", where), where));
       }
     });
   }
@@ -255,7 +287,7 @@ class Reader {
       if (!seen.insert(id).second) fail(where, "image id appears twice");
       RawSceneGraph& g = graph_of(id, relationships_path, objects_path);
       for (const json& rel : require_array(element, "relationships", where))
-        g.relations.push_back(relation_record(rel, where));
+        g.relations.push_back(relation(rel, where));
     });
   }
 
@@ -267,7 +299,7 @@ class Reader {
       if (!seen.insert(id).second) fail(where, "image id appears twice");
       RawSceneGraph& g = graph_of(id, path, graphs_file);
       for (const json& record : require_array(element, "attributes", where))
-        g.attributes.push_back(attribute_record(record, where));
+        g.attributes.push_back(attributes(record, where));
     });
     has_attributes_ = true;
   }
@@ -296,6 +328,8 @@ std::vector<RawImageInfo> read_image_data(const std::string& path, bool progress
     const json& url = require(element, "url", where);
     if (!url.is_string()) fail(where, "field 'url' is not a string");
     info.url = url.get<std::string>();
+    // The url names the XML file and fills <folder> and <filename>: no control characters there.
+    if (has_control_character(info.url)) fail(where, "field 'url' holds control characters");
     info.width = require_int(element, "width", where);
     info.height = require_int(element, "height", where);
     const json& coco = require(element, "coco_id", where);

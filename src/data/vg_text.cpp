@@ -149,6 +149,32 @@ std::vector<std::string> split_on(std::string_view text, std::string_view sep) {
   return pieces;
 }
 
+namespace {
+
+bool is_control(char32_t c) { return c < 0x20 || (c >= 0x7F && c <= 0x9F); }
+
+}  // namespace
+
+bool has_control_character(std::string_view utf8) {
+  for (size_t pos = 0; pos < utf8.size();)
+    if (is_control(decode_utf8(utf8, pos))) return true;
+  return false;
+}
+
+std::string normalize_vg_name(std::string_view utf8) {
+  if (!has_control_character(utf8)) return std::string(utf8);
+  std::string spaced;
+  spaced.reserve(utf8.size());
+  for (size_t pos = 0; pos < utf8.size();) {
+    const char32_t c = decode_utf8(utf8, pos);
+    if (is_control(c)) spaced += ' ';
+    else encode_utf8(c, spaced);
+  }
+  std::string out;
+  for (const std::string& word : python_split(spaced)) out += (out.empty() ? "" : " ") + word;
+  return out;
+}
+
 bool is_common_attribute(std::string_view word) {
   static const std::array<std::string_view, 19> kCommon = {
       "white",  "black",  "blue", "green", "red",   "brown", "yellow", "small", "large", "silver",

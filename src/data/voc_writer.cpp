@@ -1,5 +1,7 @@
 #include "bua/data/voc_writer.h"
 
+#include "bua/util/error.h"
+
 namespace bua {
 
 std::string xml_escape_ascii(const std::string& text) {
@@ -32,7 +34,20 @@ std::string xml_escape_ascii(const std::string& text) {
 
 namespace {
 
-void element(std::string& out, const char* tag, const std::string& text) {
+// XML 1.0 has no way to write C0 control characters other than tab, newline and carriage return, not even as
+// character references: a name holding one would make the file not well-formed. setup_vg normalises names
+// when it reads them (normalize_vg_name); this is the last guard, naming the image.
+void check_xml_text(const std::string& image_id, const char* tag, const std::string& text) {
+  for (char ch : text) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x20 && b != '\t' && b != '\n' && b != '\r')
+      fail("image " + image_id, std::string("<") + tag + "> would hold control character " + std::to_string(b) +
+                                    ", which XML cannot carry");
+  }
+}
+
+void element(std::string& out, const std::string& image_id, const char* tag, const std::string& text) {
+  check_xml_text(image_id, tag, text);
   if (text.empty()) {
     out += std::string("<") + tag + " />";
     return;
@@ -50,38 +65,38 @@ void element(std::string& out, const char* tag, const std::string& text) {
 
 std::string voc_xml(const VocAnnotation& a) {
   std::string out = "<annotation>";
-  element(out, "folder", a.folder);
-  element(out, "filename", a.filename);
+  element(out, a.image_id, "folder", a.folder);
+  element(out, a.image_id, "filename", a.filename);
   out += "<source>";
-  element(out, "database", a.database);
-  element(out, "image_id", a.image_id);
-  element(out, "coco_id", a.coco_id);
-  element(out, "flickr_id", a.flickr_id);
+  element(out, a.image_id, "database", a.database);
+  element(out, a.image_id, "image_id", a.image_id);
+  element(out, a.image_id, "coco_id", a.coco_id);
+  element(out, a.image_id, "flickr_id", a.flickr_id);
   out += "</source><size>";
-  element(out, "width", a.width);
-  element(out, "height", a.height);
-  element(out, "depth", "3");
+  element(out, a.image_id, "width", a.width);
+  element(out, a.image_id, "height", a.height);
+  element(out, a.image_id, "depth", "3");
   out += "</size>";
-  element(out, "segmented", "0");
+  element(out, a.image_id, "segmented", "0");
   for (const VocObject& o : a.objects) {
     out += "<object>";
-    element(out, "name", o.name);
-    element(out, "object_id", std::to_string(o.object_id));
-    element(out, "difficult", "0");
+    element(out, a.image_id, "name", o.name);
+    element(out, a.image_id, "object_id", std::to_string(o.object_id));
+    element(out, a.image_id, "difficult", "0");
     out += "<bndbox>";
-    element(out, "xmin", o.xmin);
-    element(out, "ymin", o.ymin);
-    element(out, "xmax", o.xmax);
-    element(out, "ymax", o.ymax);
+    element(out, a.image_id, "xmin", o.xmin);
+    element(out, a.image_id, "ymin", o.ymin);
+    element(out, a.image_id, "xmax", o.xmax);
+    element(out, a.image_id, "ymax", o.ymax);
     out += "</bndbox>";
-    for (const std::string& attribute : o.attributes) element(out, "attribute", attribute);
+    for (const std::string& attribute : o.attributes) element(out, a.image_id, "attribute", attribute);
     out += "</object>";
   }
   for (const VocRelation& r : a.relations) {
     out += "<relation>";
-    element(out, "subject_id", std::to_string(r.subject_id));
-    element(out, "object_id", std::to_string(r.object_id));
-    element(out, "predicate", r.predicate);
+    element(out, a.image_id, "subject_id", std::to_string(r.subject_id));
+    element(out, a.image_id, "object_id", std::to_string(r.object_id));
+    element(out, a.image_id, "predicate", r.predicate);
     out += "</relation>";
   }
   out += "</annotation>";

@@ -62,7 +62,8 @@ struct RawVgOptions {
 struct RawVg {
   std::vector<RawSceneGraph> scene_graphs;  // in the order of the scene-graph (or objects) file
   std::unordered_map<int64_t, RawImageInfo> images;
-  int64_t skipped_objects = 0;  // broken boxes or no name: reported and left out
+  int64_t skipped_objects = 0;  // broken boxes, no name or an empty one: reported and left out
+  int64_t normalized_names = 0;  // names, attributes and predicates whose control characters were replaced
   std::vector<std::string> files_read;
 };
 

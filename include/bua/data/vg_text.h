@@ -18,6 +18,15 @@ std::vector<std::string> python_split(std::string_view utf8);
 // str.split(sep) for a non-empty separator: keeps empty pieces.
 std::vector<std::string> split_on(std::string_view text, std::string_view sep);
 
+// Whether the text holds a control character: C0 (NUL, tab, newline, ESC, ...), DEL or C1 (U+0080..U+009F).
+bool has_control_character(std::string_view utf8);
+// A name from the raw files made safe for XML 1.0 (which cannot carry most control characters) and for the
+// one-name-per-line vocabulary and tab-separated count files: when it holds a control character, each one
+// becomes a space and the words are joined by single spaces (python_split), so "red\tcar" reads as "red car"
+// and "ca\0r" as "ca r". A name without control characters is returned unchanged, byte for byte as the
+// original keeps it.
+std::string normalize_vg_name(std::string_view utf8);
+
 // The adjectives a multi-word object name may start with to be split into name + attributes.
 bool is_common_attribute(std::string_view word);
 

@@ -30,6 +30,7 @@ struct VocAnnotation {
   std::vector<VocRelation> relations;
 };
 
+// Throws bua::Error naming the image when a text holds a control character XML 1.0 cannot carry.
 std::string voc_xml(const VocAnnotation& annotation);
 
 // Text as ElementTree writes it with encoding us-ascii.
