@@ -1,11 +1,13 @@
 #include "bua/eval/vg_eval_data.h"
 
 #include <charconv>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "bua/util/atomic_file.h"
+#include "bua/util/box_check.h"
 #include "bua/util/error.h"
 
 namespace bua {
@@ -146,6 +148,10 @@ DetectionTable parse_task(const json& task, const std::string& task_name, const 
         bool ok = d.is_array() && d.size() == 5;
         for (size_t j = 0; ok && j < 5; ++j) ok = d[j].is_number();
         if (!ok) fail(source, item(ipath, k) + ": expected [x1, y1, x2, y2, score] (5 numbers)");
+        const std::string problem = box_problem(d[0].get<double>(), d[1].get<double>(), d[2].get<double>(),
+                                                d[3].get<double>());
+        if (!problem.empty()) fail(source, item(ipath, k) + ": " + problem);
+        if (!std::isfinite(d[4].get<double>())) fail(source, item(ipath, k) + ": the score is not a finite number");
         out.push_back(
             {d[0].get<double>(), d[1].get<double>(), d[2].get<double>(), d[3].get<double>(), d[4].get<double>()});
       }
