@@ -27,6 +27,25 @@ std::string describe_char(char c) {
   return buf;
 }
 
+// Offset of the first character that cannot be in base64 text: one outside the alphabet, or a '=' that is
+// not trailing padding. npos when there is none. Only run on the error path, so that a stray space or a
+// foreign character is reported as such rather than as the length or size problem it also causes.
+size_t first_bad_char(std::string_view text) {
+  const size_t pad_from = text.size() >= 2 ? text.size() - 2 : 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '=') {
+      if (i < pad_from || (i + 1 < text.size() && text[i + 1] != '=')) return i;
+    } else if (kDecode[static_cast<uint8_t>(text[i])] == kInvalid) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+[[noreturn]] void fail_bad_char(std::string_view text, size_t at, const std::string& where) {
+  fail(where, "bad base64 character " + describe_char(text[at]) + " at offset " + std::to_string(at));
+}
+
 }  // namespace
 
 std::string base64_encode(const void* data, size_t size) {
@@ -59,8 +78,10 @@ std::string base64_encode(const void* data, size_t size) {
 }
 
 size_t base64_decoded_size(std::string_view text, const std::string& where) {
-  if (text.size() % 4 != 0)
+  if (text.size() % 4 != 0) {
+    if (const size_t at = first_bad_char(text); at != std::string_view::npos) fail_bad_char(text, at, where);
     fail(where, "bad base64: length " + std::to_string(text.size()) + " is not a multiple of 4 (truncated?)");
+  }
   size_t pad = 0;
   if (!text.empty() && text.back() == '=') pad = text[text.size() - 2] == '=' ? 2 : 1;
   return text.size() / 4 * 3 - pad;
@@ -68,14 +89,14 @@ size_t base64_decoded_size(std::string_view text, const std::string& where) {
 
 void base64_decode_into(std::string_view text, uint8_t* out, size_t out_size, const std::string& where) {
   size_t expected = base64_decoded_size(text, where);
-  if (out_size != expected)
+  if (out_size != expected) {
+    if (const size_t at = first_bad_char(text); at != std::string_view::npos) fail_bad_char(text, at, where);
     fail(where, "base64 holds " + std::to_string(expected) + " bytes, expected " + std::to_string(out_size));
+  }
   size_t n = text.size();
   size_t pad = n / 4 * 3 - expected;  // trailing '=' count
   const auto* s = reinterpret_cast<const uint8_t*>(text.data());
-  auto bad_char = [&](size_t at) {
-    fail(where, "bad base64 character " + describe_char(text[at]) + " at offset " + std::to_string(at));
-  };
+  auto bad_char = [&](size_t at) { fail_bad_char(text, at, where); };
   size_t full_quads = pad ? n / 4 - 1 : n / 4;
   uint8_t* o = out;
   for (size_t q = 0; q < full_quads; ++q) {
