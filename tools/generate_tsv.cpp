@@ -7,6 +7,7 @@
 
 #include "bua/config/cli.h"
 #include "bua/features/job.h"
+#include "bua/features/prefetch.h"
 #include "bua/io/feature_cli.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
@@ -23,6 +24,8 @@ struct Args {
   int64_t min_boxes = 10, max_boxes = 100, batch_images = 4;
   double conf_thresh = 0.2;
   int decode_threads = 2;
+  int64_t max_image_pixels = bua::kDefaultMaxImagePixels;
+  bool accept_truncated = false;
   unsigned seed = 10;
   bool cudnn_benchmark = true;
 };
@@ -79,6 +82,11 @@ int main(int argc, char** argv) {
   app.add_option("--dtype", a.dtype, "fp32 | bf16")->capture_default_str();
   app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
   app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
+  app.add_option("--max-image-pixels", a.max_image_pixels, "refuse images whose header declares more pixels (0: no limit; Pillow's MAX_IMAGE_PIXELS)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_flag("--accept-truncated", a.accept_truncated,
+               "decode JPEGs cut short (missing part grey, as libjpeg does) instead of skipping and listing them");
   app.add_option("--cudnn-benchmark", a.cudnn_benchmark, "time cuDNN algorithms per image size (GPU)")->capture_default_str();
   app.add_option("--seed", a.seed, "shuffle seed of the multi-GPU split (the original uses 10)")->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
@@ -109,6 +117,9 @@ int main(int argc, char** argv) {
     job.extract.exif = bua::parse_exif_mode(a.exif);
     job.batch_images = a.batch_images;
     job.decode_threads = a.decode_threads;
+    bua::check_decode_threads(a.decode_threads);  // before the model loads
+    job.extract.max_image_pixels = a.max_image_pixels;
+    job.extract.accept_truncated = a.accept_truncated;
     if (!a.boxes.empty()) job.given_boxes = bua::read_given_boxes(a.boxes);
     bua::log_info(std::to_string(entries.size()) + " images");
 

@@ -1,5 +1,6 @@
 #include "bua/config/arch.h"
 
+#include <cmath>
 #include <set>
 
 #include "bua/util/error.h"
@@ -60,47 +61,95 @@ void require(bool ok, const std::string& source, const std::string& what) {
   if (!ok) fail(source, "arch: " + what);
 }
 
-void require_positive(int v, const std::string& source, const char* key) {
+// Upper bounds, far above any network this code is meant for (ResNet-101: 23 blocks, 2048 channels, ROI pool
+// 14), but low enough that a corrupt or hostile checkpoint cannot make the model ask for tens of GB.
+constexpr int kMaxBlocks = 128;
+constexpr int kMaxChannels = 8192;
+constexpr int kMaxRoiPoolSize = 32;
+constexpr int kMaxClasses = 100000;
+constexpr int kMaxStride = 1024;  // feat_stride, anchor_base_size
+constexpr int kMaxDilation = 16;
+constexpr size_t kMaxAnchorValues = 64;
+constexpr double kMaxAnchorValue = 1e4;
+constexpr double kMaxParameters = 1e9;  // 4 GB of float32 weights; ResNet-101 VG has about 0.07e9
+
+void require_in(int v, int hi, const std::string& source, const char* key) {
   require(v > 0, source, std::string(key) + " must be positive, got " + std::to_string(v));
+  require(v <= hi, source, std::string(key) + " is " + std::to_string(v) + ", above the bound of " + std::to_string(hi));
 }
 
-void require_stages(const std::vector<int>& v, const std::string& source, const char* key) {
+void require_stages(const std::vector<int>& v, int hi, const std::string& source, const char* key) {
   require(v.size() == 4, source,
           std::string(key) + " must list 4 stages (res2..res5), got " + std::to_string(v.size()));
-  for (int x : v) require_positive(x, source, key);
+  for (int x : v) require_in(x, hi, source, key);
 }
 
 void require_positive_list(const std::vector<double>& v, const std::string& source, const char* key) {
   require(!v.empty(), source, std::string(key) + " must not be empty");
+  require(v.size() <= kMaxAnchorValues, source,
+          std::string(key) + " has " + std::to_string(v.size()) + " values, above the bound of " +
+              std::to_string(kMaxAnchorValues));
   for (double x : v) {
-    require(x > 0, source, std::string(key) + " must be positive, got " + config_detail::format_double(x));
+    require(x > 0 && x <= kMaxAnchorValue, source,
+            std::string(key) + " must be positive and at most " + config_detail::format_double(kMaxAnchorValue) +
+                ", got " + config_detail::format_double(x));
   }
+}
+
+// The weights the network would allocate (convolutions and linear layers, as resnet/rpn/roi_heads build
+// them), in double so that no product overflows.
+double parameter_count(const ArchConfig& a) {
+  double n = 3.0 * a.stem_channels * 49;
+  double in = a.stem_channels;
+  for (size_t s = 0; s < 4; ++s) {
+    const double mid = a.bottleneck_channels[s], out = a.out_channels[s];
+    n += in * out + a.blocks_per_stage[s] * (in * mid + 9 * mid * mid + mid * out);  // projection + blocks
+    in = out;
+  }
+  const double c4 = a.out_channels[2], c5 = a.out_channels[3];
+  n += 9 * c4 * a.rpn_channels + 6.0 * a.rpn_channels * a.num_anchors();
+  n += 5 * c5 * a.num_classes;
+  if (a.has_attributes)
+    n += 1.0 * a.num_classes * a.attr_embed_dim + (c5 + a.attr_embed_dim) * a.attr_hidden +
+         1.0 * a.attr_hidden * a.num_attributes;
+  return n;
 }
 
 }  // namespace
 
 void validate_arch(const ArchConfig& a, const std::string& source) {
   require(!a.name.empty(), source, "name must not be empty");
-  require_stages(a.blocks_per_stage, source, "blocks_per_stage");
-  require_positive(a.stem_channels, source, "stem_channels");
-  require_stages(a.bottleneck_channels, source, "bottleneck_channels");
-  require_stages(a.out_channels, source, "out_channels");
-  require_positive(a.res5_dilation, source, "res5_dilation");
-  require_positive(a.rpn_channels, source, "rpn_channels");
+  require_stages(a.blocks_per_stage, kMaxBlocks, source, "blocks_per_stage");
+  require_in(a.stem_channels, kMaxChannels, source, "stem_channels");
+  require_stages(a.bottleneck_channels, kMaxChannels, source, "bottleneck_channels");
+  require_stages(a.out_channels, kMaxChannels, source, "out_channels");
+  require_in(a.res5_dilation, kMaxDilation, source, "res5_dilation");
+  require_in(a.rpn_channels, kMaxChannels, source, "rpn_channels");
   require_positive_list(a.anchor_scales, source, "anchor_scales");
   require_positive_list(a.anchor_ratios, source, "anchor_ratios");
-  require_positive(a.anchor_base_size, source, "anchor_base_size");
-  require_positive(a.feat_stride, source, "feat_stride");
-  require_positive(a.roi_pool_size, source, "roi_pool_size");
+  require_in(a.anchor_base_size, kMaxStride, source, "anchor_base_size");
+  require_in(a.feat_stride, kMaxStride, source, "feat_stride");
+  require_in(a.roi_pool_size, kMaxRoiPoolSize, source, "roi_pool_size");
   require(a.num_classes >= 2, source,
           "num_classes counts the background class too and must be at least 2, got " +
               std::to_string(a.num_classes));
+  require(a.num_classes <= kMaxClasses, source,
+          "num_classes is " + std::to_string(a.num_classes) + ", above the bound of " + std::to_string(kMaxClasses));
   require(a.num_attributes >= 2, source,
           "num_attributes counts 'no attribute' too and must be at least 2, got " +
               std::to_string(a.num_attributes));
-  require_positive(a.attr_embed_dim, source, "attr_embed_dim");
-  require_positive(a.attr_hidden, source, "attr_hidden");
-  require(a.bn_eps > 0, source, "bn_eps must be positive, got " + config_detail::format_double(a.bn_eps));
+  require(a.num_attributes <= kMaxClasses, source,
+          "num_attributes is " + std::to_string(a.num_attributes) + ", above the bound of " +
+              std::to_string(kMaxClasses));
+  require_in(a.attr_embed_dim, kMaxChannels, source, "attr_embed_dim");
+  require_in(a.attr_hidden, kMaxChannels, source, "attr_hidden");
+  require(std::isfinite(a.bn_eps) && a.bn_eps > 0 && a.bn_eps < 1, source,
+          "bn_eps must be positive and below 1, got " + config_detail::format_double(a.bn_eps));
+  const double params = parameter_count(a);
+  require(params <= kMaxParameters, source,
+          "the network would have " + config_detail::format_double(std::round(params / 1e6)) +
+              "M parameters, above the bound of " + config_detail::format_double(kMaxParameters / 1e6) +
+              "M (corrupt or implausible sizes)");
 }
 
 ArchConfig arch_from_yaml_string(const std::string& yaml_text, const std::string& source) {

@@ -9,6 +9,7 @@
 #include "bua/features/prefetch.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
+#include "bua/util/error_text.h"
 #include "bua/util/failure_list.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -72,7 +73,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
   const ExtractOptions& x = o.extract;
   ImagePrefetcher prefetch(
       todo.size(),
-      [&](size_t i) { return prepare_image(read_image(todo[i].path, x.exif), x.pixel_means, x.target_size, x.max_size); },
+      [&](size_t i) { return prepare_image(read_image(todo[i].path, x.image_options()), x.pixel_means, x.target_size, x.max_size); },
       o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
   Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");
 
@@ -93,7 +94,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
                                       o.given_boxes.empty() ? std::vector<torch::Tensor>{} : std::vector<torch::Tensor>{boxes[i]});
           records.push_back(std::move(one.at(0)));
         } catch (const std::exception& e1) {
-          failed(*batch_entries[i], e1.what());
+          failed(*batch_entries[i], one_line_error(e1));  // no LibTorch trace in failures.txt
           records.emplace_back();  // placeholder, skipped below
         }
       }

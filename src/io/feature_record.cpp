@@ -1,5 +1,6 @@
 #include "bua/io/feature_record.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "bua/util/error.h"
@@ -22,8 +23,10 @@ void FeatureRecord::validate(const std::string& where) const {
   if (image_w < 0 || image_h < 0)
     fail(at, "negative image size " + std::to_string(image_w) + "x" + std::to_string(image_h));
   auto count = static_cast<size_t>(num_boxes);
-  if (boxes.size() != count * 4)
-    fail(at, "num_boxes is " + n(count) + " but boxes holds " + n(boxes.size()) + " floats (need " + n(count * 4) + ")");
+  // Compared by division: num_boxes comes from the file, and count * 4 wraps for a forged 2^62.
+  if (boxes.size() % 4 != 0 || boxes.size() / 4 != count)
+    fail(at, "num_boxes is " + n(count) + " but boxes holds " + n(boxes.size()) + " floats (need " +
+                 (count <= SIZE_MAX / 4 ? n(count * 4) : "4 x " + n(count)) + ")");
   if (count == 0 ? !features.empty() : features.size() % count != 0)
     fail(at, "features holds " + n(features.size()) + " floats, not a multiple of num_boxes " + n(count));
   if (has_objects()) {

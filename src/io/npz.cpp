@@ -42,7 +42,7 @@ void put32(std::string& s, uint32_t v) {
 // Bounds-checked little-endian reads from the archive bytes.
 class Bytes {
  public:
-  Bytes(const std::string& s, const std::string& name) : s_(s), name_(name) {}
+  Bytes(std::string_view s, const std::string& name) : s_(s), name_(name) {}
   void need(uint64_t at, uint64_t n, const char* what) const {
     if (at > s_.size() || n > s_.size() - at) fail(name_, std::string("truncated zip (") + what + ")");
   }
@@ -58,7 +58,7 @@ class Bytes {
 
  private:
   uint32_t b(uint64_t at) const { return static_cast<uint8_t>(s_[at]); }
-  const std::string& s_;
+  std::string_view s_;
   const std::string& name_;
 };
 
@@ -176,9 +176,9 @@ std::string npz_bytes(const NpzArchive& archive) {
 
 void write_npz(const std::string& path, const NpzArchive& archive) { write_file_atomic(path, npz_bytes(archive)); }
 
-NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
+std::vector<ZipMember> read_stored_zip(std::string_view bytes, const std::string& name, const char* kind) {
   Bytes in(bytes, name);
-  if (bytes.size() < kEndSize) fail(name, "not a zip/npz file (too short)");
+  if (bytes.size() < kEndSize) fail(name, std::string("not a ") + kind + " file (too short)");
   // The end record is the last thing in the file, followed only by a comment of up to 64 KiB.
   uint64_t end = std::string::npos;
   uint64_t lowest = bytes.size() > kEndSize + 0xFFFF ? bytes.size() - kEndSize - 0xFFFF : 0;
@@ -188,7 +188,7 @@ NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
       break;
     }
   }
-  if (end == std::string::npos) fail(name, "not a zip/npz file (no end of central directory)");
+  if (end == std::string::npos) fail(name, std::string("not a ") + kind + " file (no end of central directory)");
   uint16_t entries = in.u16(end + 10);
   uint64_t central_size = in.u32(end + 12);
   uint64_t central_offset = in.u32(end + 16);
@@ -196,8 +196,7 @@ NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
     fail(name, "zip64 central directory (over 65535 members or 4 GiB) is not supported");
   in.need(central_offset, central_size, "central directory");
 
-  NpzArchive archive;
-  archive.source = name;
+  std::vector<ZipMember> members;
   uint64_t at = central_offset;
   for (uint16_t i = 0; i < entries; ++i) {
     if (in.u32(at) != kCentralSig) fail(name, "corrupt zip central directory (entry " + std::to_string(i) + ")");
@@ -209,7 +208,7 @@ NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
     uint16_t name_len = in.u16(at + 28), extra_len = in.u16(at + 30), comment_len = in.u16(at + 32);
     uint64_t local = in.u32(at + 42);
     in.need(at + kCentralHeaderSize, name_len + extra_len, "member name");
-    std::string member = bytes.substr(at + kCentralHeaderSize, name_len);
+    std::string member(bytes.substr(at + kCentralHeaderSize, name_len));
     std::string where = name + ":" + member;
 
     // Zip64: sizes/offset of 0xFFFFFFFF live in the extra field, in this order.
@@ -227,16 +226,24 @@ NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
     if (flags & 1) fail(where, "encrypted members are not supported");
     if (method != 0)
       fail(where, "compressed member (method " + std::to_string(method) +
-                      ") is not supported: save with np.savez, not np.savez_compressed");
+                      ") is not supported: np.savez and torch.save store members uncompressed");
     if (compressed != size) fail(where, "stored member with different compressed and uncompressed sizes");
 
     if (in.u32(local) != kLocalSig) fail(where, "corrupt zip (no local header at offset " + std::to_string(local) + ")");
     uint64_t data = local + kLocalHeaderSize + in.u16(local + 26) + in.u16(local + 28);
     in.need(data, size, "member data");
-    std::string npy = bytes.substr(data, size);
-    if (crc32(npy.data(), npy.size()) != crc) fail(where, "crc32 mismatch (corrupt file)");
-    archive.add_member(member, std::move(npy));
+    if (crc32(bytes.data() + data, size) != crc) fail(where, "crc32 mismatch (corrupt file)");
+    members.push_back({std::move(member), data, size});
     at += kCentralHeaderSize + name_len + extra_len + comment_len;
+  }
+  return members;
+}
+
+NpzArchive parse_npz(const std::string& bytes, const std::string& name) {
+  NpzArchive archive;
+  archive.source = name;
+  for (ZipMember& m : read_stored_zip(bytes, name, "zip/npz")) {
+    archive.add_member(m.name, bytes.substr(m.offset, m.size));
   }
   return archive;
 }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bua/io/npy.h"
@@ -37,6 +38,18 @@ std::string npz_bytes(const NpzArchive& archive);
 void write_npz(const std::string& path, const NpzArchive& archive);  // through a temp file, then renamed
 NpzArchive parse_npz(const std::string& bytes, const std::string& name);
 NpzArchive read_npz(const std::string& path);
+
+// One member of a zip archive of stored (uncompressed) members: its name and where its bytes lie.
+struct ZipMember {
+  std::string name;
+  uint64_t offset = 0;  // of the member's data in the archive
+  uint64_t size = 0;
+};
+// The members of the zip in `bytes`, each checked against the crc32 the archive records for it; throws
+// bua::Error naming `name` (and the member) when the archive is cut short or corrupt, a member is compressed
+// or encrypted, or a crc32 differs. npz files and torch.save checkpoints are such zips.
+// `kind` names the expected file in "not a <kind> file".
+std::vector<ZipMember> read_stored_zip(std::string_view bytes, const std::string& name, const char* kind = "zip");
 
 // The zip (IEEE 802.3) crc32; pass a previous result as `crc` to continue it.
 uint32_t crc32(const void* data, size_t size, uint32_t crc = 0);

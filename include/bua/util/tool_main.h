@@ -7,6 +7,9 @@
 #include <iostream>
 #include <string>
 
+#include "bua/util/error.h"
+#include "bua/util/error_text.h"
+
 namespace bua {
 
 template <typename Body>
@@ -18,8 +21,13 @@ int tool_main(CLI::App& app, int argc, char** argv, Body&& body) {
   }
   try {
     return body();
+  } catch (const Error& e) {
+    // Our messages may span lines (a list of mismatched tensors); a LibTorch trace quoted in one is dropped.
+    std::cerr << app.get_name() << ": error: " << without_foreign_trace(e.what()) << "\n";
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << app.get_name() << ": error: " << e.what() << "\n";
+    // c10::Error, cv::Exception, std::bad_alloc ...: one line, no stack trace.
+    std::cerr << app.get_name() << ": error: " << one_line_error(e) << "\n";
     return 1;
   }
 }
