@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   std::string net, imdb, data_dir = "data", gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val",
               exif = "apply";
   bool gt_boxes = false, json = false, no_cache = false;
-  int64_t max_images = 0, max_per_image = 400, batch = 4;
+  int64_t max_images = 0, max_per_image = 400, batch = 4, max_image_pixels = bua::kDefaultMaxImagePixels;
   app.add_option("--net", net, "checkpoint to evaluate")->check(CLI::ExistingFile);
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir (e.g. vg_1600-400-20_val)");
   app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
@@ -69,6 +69,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch-images", batch, "images per head batch")->capture_default_str();
   app.add_option("--exif", exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
       ->check(CLI::IsMember({"apply", "ignore"}))
+      ->capture_default_str();
+  app.add_option("--max-image-pixels", max_image_pixels, "refuse images whose header declares more pixels (0: no limit; Pillow's MAX_IMAGE_PIXELS)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     bua::VgGroundTruth gt;
@@ -131,6 +134,7 @@ int main(int argc, char** argv) {
       bua::VgTestOptions o;
       o.extract = bua::extract_options(cfg);
       o.extract.exif = bua::parse_exif_mode(exif);
+      o.extract.max_image_pixels = max_image_pixels;
       o.max_per_image = max_per_image;
       o.attributes = gt_boxes;
       o.batch_images = batch;

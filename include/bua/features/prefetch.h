@@ -20,10 +20,18 @@ struct PrefetchedImage {
   std::string error;                   // why it failed
 };
 
+// More decoding threads than this only add memory (each holds images in flight) and can exhaust the
+// process's thread limit; --decode-threads is refused above it.
+constexpr int kMaxDecodeThreads = 64;
+
+// Throws bua::Error naming --decode-threads unless 1 <= threads <= kMaxDecodeThreads.
+void check_decode_threads(int threads);
+
 class ImagePrefetcher {
  public:
   using Prepare = std::function<PreparedImage(size_t index)>;
   // Calls prepare(i) for i in [0, count) on `threads` threads, at most `lookahead` images ahead of next().
+  // Throws bua::Error (with no thread left running) when `threads` is out of range or a thread cannot start.
   ImagePrefetcher(size_t count, Prepare prepare, int threads, size_t lookahead);
   ~ImagePrefetcher();
   ImagePrefetcher(const ImagePrefetcher&) = delete;
@@ -34,6 +42,7 @@ class ImagePrefetcher {
 
  private:
   void work();
+  void stop_and_join();  // every started thread, so none is destroyed joinable (std::terminate)
   size_t count_, lookahead_;
   Prepare prepare_;
   std::mutex mutex_;
