@@ -1,12 +1,17 @@
 #include "bua/features/image_list.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
+#include <unordered_map>
 
 #include "bua/util/error.h"
 
@@ -41,6 +46,14 @@ std::string int_text(const nlohmann::json& v, const std::string& where) {
   fail(where, "id is neither an integer nor a string");
 }
 
+// item[key] as a string; anything else (a number, null, a list) is an error naming the file and the image,
+// not a raw "type must be string" from the JSON library.
+std::string string_field(const nlohmann::json& item, const char* key, const std::string& where) {
+  const auto& v = item[key];
+  if (!v.is_string()) fail(where, std::string("'") + key + "' is not a string (got " + v.type_name() + ")");
+  return v.get<std::string>();
+}
+
 }  // namespace
 
 std::string image_id_from_path(const std::string& path) {
@@ -59,9 +72,11 @@ std::vector<ImageEntry> list_image_dir(const std::string& dir, const std::vector
   if (!fs::is_directory(dir)) fail(dir, "not a directory");
   std::vector<ImageEntry> out;
   for (const auto& e : fs::recursive_directory_iterator(dir, fs::directory_options::follow_directory_symlink)) {
-    if (!e.is_regular_file()) continue;
     const std::string ext = lower(e.path().extension().string());
     if (std::find(extensions.begin(), extensions.end(), ext) == extensions.end()) continue;
+    // A link that cannot be followed (a loop) is kept, so that the run lists it as skipped, with why.
+    std::error_code ec;
+    if (!e.is_regular_file(ec) && !ec) continue;
     out.push_back({e.path().string(), image_id_from_path(e.path().string())});
   }
   std::sort(out.begin(), out.end(), [](const ImageEntry& a, const ImageEntry& b) { return a.path < b.path; });
@@ -92,7 +107,7 @@ std::vector<ImageEntry> vg_image_entries(const std::string& image_data_json, con
   for (const auto& item : j) {
     const std::string where = image_data_json + " (image " + (item.contains("image_id") ? item["image_id"].dump() : "?") + ")";
     if (!item.contains("image_id") || !item.contains("url")) fail(where, "missing image_id or url");
-    const std::string url = item["url"].get<std::string>();
+    const std::string url = string_field(item, "url", where);
     const size_t k = url.find("rak248/");
     const std::string rel = k == std::string::npos ? fs::path(url).filename().string() : url.substr(k + 7);
     out.push_back({join(image_root, rel), int_text(item["image_id"], where)});
@@ -104,11 +119,41 @@ std::vector<ImageEntry> coco_image_entries(const std::string& coco_json, const s
   const auto j = read_json(coco_json);
   if (!j.is_object() || !j.contains("images") || !j["images"].is_array()) fail(coco_json, "no 'images' array");
   std::vector<ImageEntry> out;
-  for (const auto& item : j["images"]) {
-    if (!item.contains("id") || !item.contains("file_name")) fail(coco_json, "an image lacks id or file_name");
-    out.push_back({join(image_root, item["file_name"].get<std::string>()), int_text(item["id"], coco_json)});
+  for (size_t i = 0; i < j["images"].size(); ++i) {
+    const auto& item = j["images"][i];
+    const std::string where = coco_json + " (images[" + std::to_string(i) + "])";
+    if (!item.contains("id") || !item.contains("file_name")) fail(where, "an image lacks id or file_name");
+    out.push_back({join(image_root, string_field(item, "file_name", where)), int_text(item["id"], where)});
   }
   return out;
+}
+
+std::vector<ImageEntry> drop_repeated_ids(std::vector<ImageEntry> entries, std::vector<RepeatedId>& repeats) {
+  std::unordered_map<std::string, std::string> first_path;  // id → path of its first entry
+  std::vector<ImageEntry> kept;
+  kept.reserve(entries.size());
+  for (auto& e : entries) {
+    auto [it, fresh] = first_path.emplace(e.id, e.path);
+    if (fresh) {
+      kept.push_back(std::move(e));
+      continue;
+    }
+    const std::string reason = it->second == e.path ? "listed again (image id " + e.id + ")"
+                                                    : "image id " + e.id + " repeats that of " + it->second +
+                                                          ", which is the one extracted";
+    repeats.push_back({std::move(e), reason});
+  }
+  return kept;
+}
+
+std::string not_a_regular_file(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::string("cannot be read: ") + std::strerror(errno);
+  if (S_ISREG(st.st_mode)) return "";
+  if (S_ISDIR(st.st_mode)) return "is a folder, not an image file";
+  if (S_ISFIFO(st.st_mode)) return "is a FIFO, not an image file (only regular files are read)";
+  if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) return "is a device, not an image file (only regular files are read)";
+  return "is not a regular file (only regular files are read)";
 }
 
 std::vector<ImageEntry> shard_entries(std::vector<ImageEntry> entries, int index, int parts, unsigned seed, bool shuffle) {

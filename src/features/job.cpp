@@ -16,36 +16,6 @@
 
 namespace bua {
 
-std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail(path, "cannot open boxes file");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    fail(path, std::string("malformed JSON: ") + e.what());
-  }
-  if (!j.is_object()) fail(path, "expected an object mapping image ids to lists of [x1, y1, x2, y2]");
-  std::map<std::string, torch::Tensor> out;
-  for (const auto& [id, list] : j.items()) {
-    const std::string where = path + " (image " + id + ")";
-    if (!list.is_array()) fail(where, "expected a list of boxes");
-    std::vector<float> v;
-    for (const auto& b : list) {
-      if (!b.is_array() || b.size() != 4) fail(where, "each box must be [x1, y1, x2, y2]");
-      for (const auto& x : b) {
-        if (!x.is_number()) fail(where, "box coordinates must be numbers");
-        v.push_back(x.get<float>());
-      }
-      const size_t k = v.size() - 4;
-      if (v[k + 2] < v[k] || v[k + 3] < v[k + 1]) fail(where, "a box has x2 < x1 or y2 < y1");
-    }
-    if (v.empty()) fail(where, "no boxes");
-    out[id] = torch::tensor(v).view({-1, 4});
-  }
-  return out;
-}
-
 FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEntry>& entries,
                                   const FeatureJobOptions& o) {
   const auto start = std::chrono::steady_clock::now();
@@ -69,11 +39,17 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
     failures.push_back(failure_line(e.id, e.path, why));
     ++summary.failed;
   };
+  for (const auto& r : o.skipped) failed(r.entry, r.reason);
 
   const ExtractOptions& x = o.extract;
   ImagePrefetcher prefetch(
       todo.size(),
-      [&](size_t i) { return prepare_image(read_image(todo[i].path, x.image_options()), x.pixel_means, x.target_size, x.max_size); },
+      [&](size_t i) {
+        // Opened only when a regular file: a FIFO would block the reader, /dev/zero fill the memory.
+        const std::string not_file = not_a_regular_file(todo[i].path);
+        if (!not_file.empty()) fail(todo[i].path, not_file);
+        return prepare_image(read_image(todo[i].path, x.image_options()), x.pixel_means, x.target_size, x.max_size);
+      },
       o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
   Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");
 
@@ -104,6 +80,8 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
       try {
         sink->write(records[i]);
         ++summary.written;
+      } catch (const OutputError&) {
+        throw;  // the output cannot take more: no later image would fare better
       } catch (const Error& e) {
         failed(*batch_entries[i], e.what());
       }
@@ -138,11 +116,15 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
   }
   flush();
   progress.finish();
-  sink->finish();
+  // Nothing written although images were to be: an empty output must not look like a finished one.
+  const bool none_written = !todo.empty() && summary.written == 0;
+  if (!none_written || summary.already_done > 0) sink->finish();
   if (!failures.empty()) {
     write_failure_list(failures_path, failures);
     log_warn(std::to_string(failures.size()) + " images failed; listed in " + failures_path);
   }
+  if (none_written)
+    fail(o.out, "no image was written: all " + std::to_string(todo.size()) + " failed (listed in " + failures_path + ")");
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bua/features/extractor.h"
+#include "bua/features/given_boxes.h"  // read_given_boxes, for --boxes
 #include "bua/features/image_list.h"
 #include "bua/io/feature_sink.h"
 
@@ -25,6 +26,8 @@ struct FeatureJobOptions {
   // Given-boxes mode (--boxes): image id → [N,4] boxes in image pixels; an image without an entry fails.
   std::map<std::string, torch::Tensor> given_boxes;
   std::string label = "generate_tsv";      // progress label (the worker's device when several run)
+  // Entries dropped when listing (a repeated image id): not extracted, listed in the failures file.
+  std::vector<RepeatedId> skipped;
 };
 
 struct FeatureJobSummary {
@@ -32,10 +35,10 @@ struct FeatureJobSummary {
   double seconds = 0;
 };
 
+// Throws bua::Error when images were to be extracted and none was written (every one failed): the output
+// is then published only if an earlier run had put images in it. Failures to write the output (disk full)
+// end the run with OutputError.
 FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEntry>& entries,
                                   const FeatureJobOptions& options);
-
-// --boxes FILE: {"image id": [[x1, y1, x2, y2], ...], ...}. Throws bua::Error naming the file and image id.
-std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path);
 
 }  // namespace bua

@@ -1,0 +1,53 @@
+#include "bua/features/given_boxes.h"
+
+#include <torch/torch.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "bua/util/box_check.h"
+#include "bua/util/error.h"
+
+namespace bua {
+
+std::map<std::string, torch::Tensor> read_given_boxes(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail(path, "cannot open boxes file");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, std::string("malformed JSON: ") + e.what());
+  }
+  if (!j.is_object()) fail(path, "expected an object mapping image ids to lists of [x1, y1, x2, y2]");
+  // An empty map would leave given_boxes empty, which means detection mode: not what --boxes asked for.
+  if (j.empty()) fail(path, "no images: the boxes file must map at least one image id to its boxes");
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& [id, list] : j.items()) {
+    const std::string where = path + " (image " + id + ")";
+    if (!list.is_array()) fail(where, "expected a list of boxes");
+    if (list.empty()) fail(where, "no boxes");
+    if (list.size() > kMaxGivenBoxesPerImage)
+      fail(where, std::to_string(list.size()) + " boxes, more than the " + std::to_string(kMaxGivenBoxesPerImage) +
+                      " allowed per image");
+    std::vector<float> v;
+    v.reserve(list.size() * 4);
+    for (size_t b = 0; b < list.size(); ++b) {
+      const auto& box = list[b];
+      if (!box.is_array() || box.size() != 4) fail(where, "each box must be [x1, y1, x2, y2]");
+      double xyxy[4];
+      for (size_t k = 0; k < 4; ++k) {
+        if (!box[k].is_number()) fail(where, "box coordinates must be numbers");
+        xyxy[k] = box[k].get<double>();
+      }
+      // Checked as doubles: 1e39 would become inf only in the float conversion below.
+      const std::string problem = box_problem(xyxy[0], xyxy[1], xyxy[2], xyxy[3]);
+      if (!problem.empty()) fail(where, "box " + std::to_string(b) + ": " + problem);
+      for (double x : xyxy) v.push_back(static_cast<float>(x));
+    }
+    out[id] = torch::tensor(v).view({-1, 4});
+  }
+  return out;
+}
+
+}  // namespace bua
