@@ -15,9 +15,16 @@
 namespace bua {
 
 const CaffeLayer* CaffeModel::find(const std::string& layer_name) const {
-  for (const auto& l : layers)
-    if (l.name == layer_name) return &l;
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it)
+    if (it->name == layer_name) return &*it;
   return nullptr;
+}
+
+std::vector<const CaffeLayer*> CaffeModel::find_all(const std::string& layer_name) const {
+  std::vector<const CaffeLayer*> out;
+  for (const auto& l : layers)
+    if (l.name == layer_name) out.push_back(&l);
+  return out;
 }
 
 namespace {

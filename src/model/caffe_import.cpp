@@ -2,11 +2,14 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cmath>
 #include <set>
 #include <sstream>
 
 #include "bua/model/checkpoint.h"
 #include "bua/util/error.h"
+#include "bua/util/log.h"
 
 namespace bua {
 namespace {
@@ -25,22 +28,40 @@ class Importer {
   Importer(const CaffeModel& model) : model_(model) {}
 
   // Blob `index` of layer `layer`, checked against `shape`; nullptr (and a recorded problem) otherwise.
+  // Caffe's copy_from copies every source layer of a name in file order, aborting on one whose blobs do not
+  // fit: so every copy must fit, and the last one's values are those kept.
   const CaffeBlob* blob(const std::string& layer, size_t index, const std::vector<int64_t>& shape, size_t expected_blobs) {
-    const CaffeLayer* l = model_.find(layer);
-    if (!l) {
-      problems_.push_back("missing layer " + layer);
+    const std::vector<const CaffeLayer*> copies = model_.find_all(layer);
+    if (copies.empty()) {
+      problem("missing layer " + layer);
       return nullptr;
     }
     used_.insert(layer);
-    if (l->blobs.size() != expected_blobs) {
-      problems_.push_back("layer " + layer + " has " + std::to_string(l->blobs.size()) + " blobs, expected " +
-                          std::to_string(expected_blobs));
-      return nullptr;
+    if (copies.size() > 1) duplicated_[layer] = copies.size();
+    bool fits = true;
+    for (size_t k = 0; k < copies.size(); ++k) {
+      const std::string name = copies.size() == 1 ? "layer " + layer
+                                                  : "layer " + layer + " (copy " + std::to_string(k + 1) + " of " +
+                                                        std::to_string(copies.size()) + ")";
+      const CaffeLayer& l = *copies[k];
+      if (l.blobs.size() != expected_blobs) {
+        problem(name + " has " + std::to_string(l.blobs.size()) + " blobs, expected " + std::to_string(expected_blobs));
+        fits = false;
+      } else if (!blob_shape_matches(l.blobs[index], shape)) {
+        problem(name + " blob " + std::to_string(index) + " has shape " + shape_str(l.blobs[index].shape) +
+                ", expected " + shape_str(shape));
+        fits = false;
+      }
     }
-    const CaffeBlob& b = l->blobs[index];
-    if (!blob_shape_matches(b, shape)) {
-      problems_.push_back("layer " + layer + " blob " + std::to_string(index) + " has shape " + shape_str(b.shape) +
-                          ", expected " + shape_str(shape));
+    if (!fits) return nullptr;
+    const CaffeBlob& b = copies.back()->blobs[index];
+    // NaN or inf weights load fine but make every detection fail later; refuse them here, where the layer is known.
+    size_t bad = 0, first = 0;
+    for (size_t i = 0; i < b.data.size(); ++i)
+      if (!std::isfinite(b.data[i]) && bad++ == 0) first = i;
+    if (bad > 0) {
+      problem("layer " + layer + " blob " + std::to_string(index) + " holds " + std::to_string(bad) +
+              " NaN/inf values (the first at element " + std::to_string(first) + ")");
       return nullptr;
     }
     return &b;
@@ -72,6 +93,12 @@ class Importer {
       s[i] = k;
       b[i] = beta->data[i] - mu * k;
     }
+    // A negative variance or a tiny scale factor folds to NaN or inf even from finite blobs.
+    if (!torch::isfinite(s.to(torch::kFloat)).all().item<bool>() || !torch::isfinite(b.to(torch::kFloat)).all().item<bool>()) {
+      problem("layers " + bn + " and " + scale + " fold to a non-finite scale or shift (negative variance, or a scale "
+              "factor near 0?)");
+      return;
+    }
     writes_.emplace_back(m.scale, s.to(torch::kFloat));
     writes_.emplace_back(m.bias, b.to(torch::kFloat));
   }
@@ -96,6 +123,9 @@ class Importer {
     return u;
   }
 
+  // Layer name → how many layers of the model have it, for the names used that appear more than once.
+  const std::map<std::string, size_t>& duplicated() const { return duplicated_; }
+
   void commit(const std::string& source, bool strict) {
     auto problems = problems_;
     if (strict)
@@ -107,12 +137,20 @@ class Importer {
     }
     torch::NoGradGuard no_grad;
     for (auto& [dst, src] : writes_) dst.copy_(src);
+    for (const auto& [layer, n] : duplicated_)
+      log_warn(source + ": layer " + layer + " appears " + std::to_string(n) +
+               " times; its last copy was imported, as Caffe's copy_from does");
   }
 
  private:
+  void problem(const std::string& text) {
+    if (std::find(problems_.begin(), problems_.end(), text) == problems_.end()) problems_.push_back(text);
+  }
+
   const CaffeModel& model_;
   std::vector<std::string> problems_;
   std::set<std::string> used_;
+  std::map<std::string, size_t> duplicated_;
   std::vector<std::pair<torch::Tensor, torch::Tensor>> writes_;
 };
 
@@ -150,6 +188,7 @@ CaffeImportReport import_caffe_weights(Detector& detector, const CaffeModel& mod
   im.commit(source, scope == CaffeImportScope::kFull);
   CaffeImportReport report;
   if (scope == CaffeImportScope::kTrunk) report.unused_layers = im.unused();
+  for (const auto& [layer, n] : im.duplicated()) report.duplicated_layers.push_back(layer);
   return report;
 }
 

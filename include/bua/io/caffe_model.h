@@ -22,7 +22,11 @@ struct CaffeLayer {
 struct CaffeModel {
   std::string name;
   std::vector<CaffeLayer> layers;
-  const CaffeLayer* find(const std::string& layer_name) const;  // nullptr when absent
+  // The LAST layer of that name (nullptr when absent): Caffe's Net::CopyTrainedLayersFrom copies every source
+  // layer in file order, so of two layers with one name the later one's weights are what the net ends with.
+  const CaffeLayer* find(const std::string& layer_name) const;
+  // Every layer of that name, in file order (Caffe aborts when any of them does not fit the target layer).
+  std::vector<const CaffeLayer*> find_all(const std::string& layer_name) const;
 };
 
 // Throws bua::Error naming the file when it is missing or unreadable, not a NetParameter, truncated, in the

@@ -19,10 +19,13 @@ enum class CaffeImportScope {
 
 struct CaffeImportReport {
   std::vector<std::string> unused_layers;  // model layers with blobs that were not used (kTrunk only)
+  std::vector<std::string> duplicated_layers;  // imported layers whose name appears more than once (last copy used)
 };
 
 // Copies the weights of `model` into `detector`. Throws bua::Error naming `source` and listing every missing,
-// extra or mis-shaped layer; the detector is unchanged on error.
+// extra or mis-shaped layer and every blob holding NaN or inf; the detector is unchanged on error. Of several
+// layers with one name the last is imported, as Caffe does, and every one must fit (Caffe aborts otherwise);
+// each such name is logged as a warning.
 CaffeImportReport import_caffe_weights(Detector& detector, const CaffeModel& model, CaffeImportScope scope,
                                        const std::string& source);
 
