@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include <set>
 #include <sstream>
 
 #include "bua/util/error.h"
@@ -31,10 +32,29 @@ torch::Device parse_device(const std::string& text) {
 
 std::vector<torch::Device> parse_gpu_list(const std::string& text) {
   std::vector<torch::Device> out;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(parse_device(item));
+  if (text.empty()) return out;
+  // Every problem names --gpu (not --device, which the user did not give), and an empty or repeated item is an
+  // error: "0,,1" is a typo, and "0,0" would run two workers onto one output file.
+  std::set<int> seen;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item.empty()) fail("--gpu", "empty item in '" + text + "' (expected GPU indices, e.g. 0,1,2,3)");
+    if (item.size() > 4 || item.find_first_not_of("0123456789") != std::string::npos)
+      fail("--gpu", "'" + item + "' is not a GPU index (in '" + text + "')");
+    const int index = std::stoi(item);
+    if (!seen.insert(index).second) fail("--gpu", "GPU " + item + " appears twice in '" + text + "'");
+    out.push_back(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index)));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  // The whole list is well-formed; only now ask what this machine has.
+  if (!torch::cuda::is_available()) fail("--gpu", "'" + text + "' asked for, but no CUDA device is available");
+  for (const torch::Device& d : out)
+    if (d.index() >= static_cast<int>(torch::cuda::device_count()))
+      fail("--gpu", "GPU " + std::to_string(d.index()) + " does not exist (" +
+                        std::to_string(torch::cuda::device_count()) + " visible)");
   return out;
 }
 

@@ -10,7 +10,8 @@ namespace bua {
 // "cpu", "cuda", "cuda:N" (also a bare "N" for a GPU id). Throws bua::Error when CUDA is asked for but
 // unavailable, or the index is out of range.
 torch::Device parse_device(const std::string& text);
-// "0,1,3" → cuda:0, cuda:1, cuda:3; empty → {}.
+// "0,1,3" → cuda:0, cuda:1, cuda:3; empty → {}. Throws bua::Error naming --gpu for an empty, non-numeric or
+// repeated item, and for a GPU this machine does not have.
 std::vector<torch::Device> parse_gpu_list(const std::string& text);
 // "bf16" | "fp32" (also "float32", "bfloat16").
 torch::ScalarType parse_dtype(const std::string& text);
