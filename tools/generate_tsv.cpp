@@ -2,6 +2,8 @@
 // tools/generate_tsv.py, with its inputs, outputs and multi-GPU split made flags).
 #include <torch/torch.h>
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -9,6 +11,7 @@
 #include "bua/features/job.h"
 #include "bua/features/prefetch.h"
 #include "bua/io/feature_cli.h"
+#include "bua/io/npz.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
 #include "bua/util/log.h"
@@ -38,6 +41,37 @@ std::vector<bua::ImageEntry> list_inputs(const Args& a) {
   if (a.image_root.empty()) bua::fail("--image-root", "required with --vg-image-data and --coco");
   if (!a.vg_image_data.empty()) return bua::vg_image_entries(a.vg_image_data, a.image_root);
   return bua::coco_image_entries(a.coco, a.image_root);
+}
+
+// What identifies the content of an input file (the checkpoint, the given boxes) whatever its name or date.
+std::string file_identity(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) bua::fail(path, "cannot open");
+  std::vector<char> buf(1 << 20);
+  uint32_t crc = 0;
+  uint64_t size = 0;
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0) {
+    crc = bua::crc32(buf.data(), static_cast<size_t>(in.gcount()), crc);
+    size += static_cast<uint64_t>(in.gcount());
+  }
+  char hex[16];
+  std::snprintf(hex, sizeof(hex), "%08x", crc);
+  return std::to_string(size) + " bytes, crc32 " + hex;
+}
+
+// The settings that shape the rows, recorded beside the output so that a resume with others is refused.
+bua::NamedValues run_options(const Args& a) {
+  bua::NamedValues o = {{"--net", file_identity(a.net)}, {"--exif", a.exif}, {"--dtype", a.dtype}};
+  if (a.format == "npz") o.emplace_back("--npz-layout", a.npz_layout);
+  if (!a.boxes.empty()) {
+    o.emplace_back("--boxes", file_identity(a.boxes));
+    return o;
+  }
+  o.insert(o.end(), {{"--min-boxes", std::to_string(a.min_boxes)},
+                     {"--max-boxes", std::to_string(a.max_boxes)},
+                     {"--conf-thresh", std::to_string(a.conf_thresh)},
+                     {"--box-source", a.box_source}});
+  return o;
 }
 
 }  // namespace
@@ -93,7 +127,13 @@ int main(int argc, char** argv) {
     const bua::Config cfg = config_flags.load();
     std::cerr << "Using config:\n" << bua::to_yaml(cfg) << "\n";
     auto entries = list_inputs(a);
+    if (entries.empty()) bua::fail("inputs", "no images found: nothing to extract");
+    // Before any split, so that every worker and shard keeps the same first entry of an id.
+    std::vector<bua::RepeatedId> repeats;
+    entries = bua::drop_repeated_ids(std::move(entries), repeats);
+    for (const auto& r : repeats) bua::log_warn("skipping " + r.entry.path + ": " + r.reason);
     std::string out = a.out;
+    bool list_repeats = true;  // by one process only
     if (!a.shard.empty()) {
       const bua::Shard shard = bua::parse_shard(a.shard);
       // One command for every process: each writes its own <out>.<i> (read_tsv --merge joins them).
@@ -101,6 +141,7 @@ int main(int argc, char** argv) {
       bua::log_info("shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) + " (" + shard.source +
                     ") -> " + out);
       entries = bua::shard_entries(entries, shard.index, shard.count, a.seed, /*shuffle=*/false);
+      list_repeats = shard.index == 0;
     }
     bua::FeatureJobOptions job;
     job.format = bua::parse_feature_format(a.format);
@@ -108,6 +149,11 @@ int main(int argc, char** argv) {
       bua::fail("--format hdf5-fixed", "holds the same number of boxes for every image: give --min-boxes and "
                                        "--max-boxes the same value (36 for the VQA baseline), or use hdf5-adaptive");
     job.sink.npz_layout = a.npz_layout == "features-first" ? bua::NpzLayout::kFeaturesFirst : bua::NpzLayout::kBoxesFirst;
+    job.sink.run_options = run_options(a);
+    job.sink.inputs = {{"--net", a.net},          {"--images", a.images}, {"--image-list", a.image_list},
+                       {"--vg-image-data", a.vg_image_data}, {"--coco", a.coco},     {"--image-root", a.image_root},
+                       {"--boxes", a.boxes}};
+    if (list_repeats) job.skipped = repeats;
     job.extract = bua::extract_options(cfg);
     job.extract.selection.min_boxes = a.min_boxes;
     job.extract.selection.max_boxes = a.max_boxes;
@@ -147,6 +193,7 @@ int main(int argc, char** argv) {
       auto o = job;
       o.out = out + "." + std::to_string(gpus[k].index());
       o.label = "gpu " + std::to_string(gpus[k].index());
+      if (k > 0) o.skipped.clear();  // the first worker lists the repeated ids
       auto part = bua::shard_entries(entries, static_cast<int>(k), static_cast<int>(gpus.size()), a.seed, true);
       workers.emplace_back([&, k, o, part] {
         try {

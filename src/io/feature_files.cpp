@@ -11,6 +11,7 @@
 
 #include "bua/io/captioning_features.h"
 #include "bua/io/hdf5_features.h"
+#include "bua/io/run_record.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 #include "bua/util/progress.h"
@@ -122,6 +123,14 @@ std::string FeatureSource::format_label() const {
 
 FeatureSummary validate_features(const std::string& path, bool progress) {
   FeatureSource source(path);
+  // A folder output fills up file by file: only its run record tells an interrupted one from a finished one.
+  const FeatureFormat kind = source.format();
+  if (kind == FeatureFormat::kNpzDir || kind == FeatureFormat::kCaptioning) {
+    const auto record = read_run_record(path);
+    if (record && !record->complete)
+      fail(path, "is an unfinished output (its run was interrupted or is still going; " + run_record_path(path) +
+                     " says so): run it again to complete it");
+  }
   MaybeProgress bar(progress, "validate");
   FeatureSummary s;
   std::unordered_map<std::string, std::string> seen;  // id -> where it was
@@ -257,6 +266,7 @@ CopyResult convert_features(const std::string& input, FeatureFormat format, cons
   FeatureSource source(input);
   FeatureSinkOptions o = options;
   o.resume = false;
+  o.inputs.emplace_back("feature file", input);
   auto sink = open_feature_sink(format, output, o);
   MaybeProgress bar(progress, "convert");
   std::unordered_set<std::string> seen;
@@ -289,6 +299,7 @@ CopyResult merge_features(const std::string& output, const std::vector<std::stri
   }
   FeatureSinkOptions o = options;
   o.resume = false;
+  for (const auto& in : inputs) o.inputs.emplace_back("merged", in);
   auto sink = open_feature_sink(*format, output, o);
   MaybeProgress bar(progress, "merge");
   std::unordered_set<std::string> seen;

@@ -1,6 +1,7 @@
 #include "bua/io/hdf5_features.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -149,6 +150,13 @@ Id create_column(hid_t file, const std::string& name, hid_t file_type, const std
                H5Dclose, where, "cannot create dataset " + name);
 }
 
+// HDF5 reports no errno of its own; the one its file driver left says whether the disk was full.
+[[noreturn]] void fail_hdf5_write(const std::string& where, const std::string& what) {
+  const int err = errno;
+  if (err == ENOSPC || err == EDQUOT) fail_output(where, what, err);
+  throw OutputError(where + ": " + what + " failed (no space left on the device?)");
+}
+
 void append(const Column& c, hid_t mem_type, hsize_t rows, const void* data, const std::string& where) {
   if (rows == 0) return;
   auto dims = dims_of(c.dataset.get());
@@ -160,8 +168,9 @@ void append(const Column& c, hid_t mem_type, hsize_t rows, const void* data, con
   Id file_space(H5Dget_space(c.dataset.get()), H5Sclose);
   H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr);
   Id mem_space(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr), H5Sclose);
+  errno = 0;
   if (H5Dwrite(c.dataset.get(), mem_type, mem_space.get(), file_space.get(), H5P_DEFAULT, data) < 0)
-    fail(where, "writing dataset " + c.name + " failed (no space left on the device?)");
+    fail_hdf5_write(where, "writing dataset " + c.name);
 }
 
 // Reads rows [first, first + rows) of a dataset into `out` (sized by the caller).
@@ -421,7 +430,8 @@ void Hdf5FeatureWriter::write(const FeatureRecord& r) {
   const auto now = std::chrono::steady_clock::now();
   if (++f.unflushed >= flush_rows_ || now - f.last_flush >= kFlushEvery) {
     write_scalar_attr(f.file.get(), kRowsAttr, static_cast<int64_t>(ids_.size()));
-    if (H5Fflush(f.file.get(), H5F_SCOPE_GLOBAL) < 0) fail(partial_, "flush failed (no space left on the device?)");
+    errno = 0;
+    if (H5Fflush(f.file.get(), H5F_SCOPE_GLOBAL) < 0) fail_hdf5_write(partial_, "flushing");
     f.unflushed = 0;
     f.last_flush = now;
   }
@@ -430,9 +440,10 @@ void Hdf5FeatureWriter::write(const FeatureRecord& r) {
 void Hdf5FeatureWriter::finish() {
   if (!file_->file.valid()) fail(partial_, "finish called twice");
   write_scalar_attr(file_->file.get(), kRowsAttr, static_cast<int64_t>(ids_.size()));
+  errno = 0;
   file_->columns.clear();
   const bool flushed = H5Fflush(file_->file.get(), H5F_SCOPE_GLOBAL) >= 0;
-  if (file_->file.release() < 0 || !flushed) fail(partial_, "closing failed (no space left on the device?)");
+  if (file_->file.release() < 0 || !flushed) fail_hdf5_write(partial_, "closing");
   // The map first: a finished .hdf5 always has its .pkl beside it.
   write_file_atomic(imgid2idx_path(path_), pickle_id_to_index(ids_));
   std::error_code ec;

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "bua/io/npz.h"
+#include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua/util/error_text.h"
 
@@ -127,14 +128,10 @@ void save_checkpoint(const Checkpoint& c, const std::string& path) {
   d.insert("iteration", c.iteration);
   d.insert("config", c.config_yaml);
   const std::vector<char> bytes = torch::pickle_save(c10::IValue(d));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    if (!out) fail(path, "cannot write checkpoint");
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) fail(path, "write failed (disk full?)");
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) fail(path, "cannot rename the temporary checkpoint into place");
+  // Through a temp file that is removed on any failure (disk full): no half checkpoint, no stray temp.
+  AtomicFile file(path, /*sync_on_commit=*/true);
+  file.write(bytes.data(), bytes.size());
+  file.commit();
 }
 
 Checkpoint load_checkpoint(const std::string& path) {

@@ -222,8 +222,8 @@ TEST_F(ExtractTools, EveryFormatHoldsTheTsvRecords) {
     if (format == "captioning") expected.objects_id.clear(), expected.objects_conf.clear(), expected.attrs_id.clear(),
                                 expected.attrs_conf.clear();
     EXPECT_EQ(got, expected);
-    // Run again: everything is there already, nothing is added.
-    r = generate("--images " + images + " --out " + out + " --format " + format);
+    // Run again (with the same settings, which a resume must repeat): everything is there, nothing is added.
+    r = generate("--images " + images + " --out " + out + " --format " + format + " --npz-layout features-first");
     ASSERT_EQ(r.code, 0) << r.output;
     EXPECT_NE(r.output.find("0 written, 1 already there"), std::string::npos) << r.output;
   }

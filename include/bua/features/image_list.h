@@ -2,6 +2,7 @@
 // a folder, a list file, Visual Genome's image_data.json, or a COCO annotation/info json.
 #pragma once
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bua {
@@ -24,6 +25,20 @@ std::vector<ImageEntry> coco_image_entries(const std::string& coco_json, const s
 // The id of an image file: the trailing digits of a COCO-style name (COCO_val2014_000000391895.jpg → 391895),
 // an all-digit stem as an integer (000123.jpg → 123), otherwise the stem itself.
 std::string image_id_from_path(const std::string& path);
+
+// Entries whose image id repeats an earlier one (7.jpg and 007.jpg, sub/7.jpg, a list naming an id twice)
+// would write two records with one id, which no reader accepts: the first of each id is kept, the later
+// ones are returned with the reason, to be skipped and listed.
+struct RepeatedId {
+  ImageEntry entry;
+  std::string reason;
+};
+std::vector<ImageEntry> drop_repeated_ids(std::vector<ImageEntry> entries, std::vector<RepeatedId>& repeats);
+
+// Why `path` is not read as an image: "" for a regular file (after symbolic links), else what it is (a
+// folder, a FIFO, a device, a symbolic link loop ...). Only regular files are opened: a FIFO blocks a
+// reader, /dev/zero never ends.
+std::string not_a_regular_file(const std::string& path);
 
 // Deterministic shuffle then split, as the original multi-GPU run: the part `index` of `parts`.
 std::vector<ImageEntry> shard_entries(std::vector<ImageEntry> entries, int index, int parts, unsigned seed, bool shuffle);

@@ -5,6 +5,8 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "bua/io/feature_record.h"
 
@@ -26,11 +28,19 @@ const char* feature_format_name(FeatureFormat format);
 // The formats' names, for help texts: "tsv | lxmert | npz | ...".
 std::string feature_format_names();
 
+// flag → value pairs: the settings of a run, or the inputs it reads ({"--net", "model.pt"}).
+using NamedValues = std::vector<std::pair<std::string, std::string>>;
+
 struct FeatureSinkOptions {
   NpzLayout npz_layout = NpzLayout::kBoxesFirst;
   // true: continue an earlier output at the same path (generate_tsv). false: a new output that replaces an
   // existing one only once it is complete (read_tsv conversions).
   bool resume = true;
+  // What shapes the rows (generate_tsv's --min-boxes, --net ...; --format is added): recorded beside a
+  // resumable output, and a resume with other values is refused (bua/io/run_record.h).
+  NamedValues run_options;
+  // The run's inputs: the output may not be any of them (bua/io/output_guard.h).
+  NamedValues inputs;
 };
 
 class FeatureSink {
@@ -41,9 +51,13 @@ class FeatureSink {
   virtual void finish() = 0;  // publishes the output under its final name
 };
 
+// Every sink first locks the output and refuses a path that is an input, of the wrong kind, or not an
+// output of ours (bua/io/output_guard.h); a resumable one keeps a run record (bua/io/run_record.h).
 // TSV layouts: rows are appended to "<path>.partial" (whole rows, flushed), which becomes <path> on finish();
 // a resumed run reads the ids of either file, drops a row an interruption cut short, and carries on.
-// NPZ and captioning: one file per image (and folder), each written to a temp file and renamed.
+// NPZ and captioning: one file per image (and folder), each written to a temp file and renamed; a new
+// (non-resumed) output is written under "<path>.partial" and renamed into place by finish().
+// Failures to write (disk full) throw OutputError.
 // HDF5: see bua/io/hdf5_features.h.
 std::unique_ptr<FeatureSink> open_feature_sink(FeatureFormat format, const std::string& path,
                                                const FeatureSinkOptions& options = {});

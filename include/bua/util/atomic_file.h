@@ -6,7 +6,21 @@
 #include <string>
 #include <string_view>
 
+#include "bua/util/error.h"
+
 namespace bua {
+
+// A failure to write an output (disk full, I/O error): the run cannot go on, unlike a bad input record,
+// which a feature run skips. Callers that skip bad records rethrow this one.
+class OutputError : public Error {
+ public:
+  using Error::Error;
+};
+
+// errno as an output writer reports it; ENOSPC reads "no space left on the device".
+std::string io_error_text(int err);
+// Throws OutputError "<path>: <action> failed: <io_error_text(err)>".
+[[noreturn]] void fail_output(const std::string& path, const std::string& action, int err);
 
 class AtomicFile {
  public:
