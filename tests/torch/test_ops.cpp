@@ -191,6 +191,30 @@ TEST(RoiPool, MatchesCaffeLoopOnRandomInputs) {
   }
 }
 
+// Inference (no gradient) takes the [N,H,W,C] kernel; it must equal the training kernel's output exactly, in
+// every dtype and layout, and keep the caller's memory format.
+TEST(RoiPool, InferenceKernelEqualsTrainingKernel) {
+  torch::manual_seed(11);
+  const auto x = torch::randn({3, 37, 13, 17});
+  const auto rois = random_rois(60, 3, 17 * 16, 13 * 16);
+  for (auto dtype : {torch::kFloat, torch::kBFloat16, torch::kHalf}) {
+    const auto xd = x.to(dtype);
+    const auto train = std::get<0>(detail::roi_pool_forward_cpu(xd, rois, 7, 1.0 / 16));
+    const auto fast = detail::roi_pool_inference_cpu(xd, rois, 7, 1.0 / 16);
+    EXPECT_EQ(fast.scalar_type(), dtype);
+    EXPECT_TRUE(fast.is_contiguous());
+    EXPECT_TRUE(torch::equal(fast, train)) << dtype;
+    const auto cl = detail::roi_pool_inference_cpu(xd.contiguous(torch::MemoryFormat::ChannelsLast), rois, 7, 1.0 / 16);
+    EXPECT_TRUE(cl.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    EXPECT_TRUE(torch::equal(cl, train)) << dtype;
+  }
+  // The public entry point takes it without a gradient, and the plane kernel with one: same values.
+  auto xg = x.clone().requires_grad_(true);
+  EXPECT_TRUE(torch::equal(roi_pool(x, rois, 5, 1.0 / 16), roi_pool(xg, rois, 5, 1.0 / 16).detach()));
+  const auto bad = T({7, 0, 0, 10, 10}, 5);
+  EXPECT_THROW(detail::roi_pool_inference_cpu(x, bad, 2, 1.0 / 16), c10::Error);
+}
+
 TEST(RoiPool, EmptyBinIsZeroAndTinyRoiReadsOneCell) {
   const auto x = torch::arange(2 * 4 * 4, torch::kFloat).view({1, 2, 4, 4}) - 100;  // all negative
   // A 3x3-pixel ROI maps to one cell: every bin reads cell (1,1).

@@ -21,6 +21,10 @@ std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cpu(const torch::Tenso
                                                               int64_t pooled_size, double spatial_scale);
 torch::Tensor roi_pool_backward_cpu(const torch::Tensor& grad, const torch::Tensor& argmax, const torch::Tensor& rois,
                                     torch::IntArrayRef feature_sizes);
+// The forward output alone (no gradient needed), from a [N,H,W,C] walk: equal to roi_pool_forward_cpu's output.
+// A channels-last map gives a channels-last result, any other a contiguous NCHW one.
+torch::Tensor roi_pool_inference_cpu(const torch::Tensor& features, const torch::Tensor& rois, int64_t pooled_size,
+                                     double spatial_scale);
 #ifdef BUA_WITH_CUDA
 std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cuda(const torch::Tensor& features, const torch::Tensor& rois,
                                                                int64_t pooled_size, double spatial_scale);

@@ -50,7 +50,11 @@ torch::Tensor roi_pool(const torch::Tensor& features, const torch::Tensor& rois,
   TORCH_CHECK(features.dim() == 4, "roi_pool: features must be [N,C,H,W], got ", features.sizes());
   TORCH_CHECK(rois.dim() == 2 && rois.size(1) == 5, "roi_pool: rois must be [R,5], got ", rois.sizes());
   TORCH_CHECK(pooled_size > 0, "roi_pool: pooled size must be positive");
-  if (!features.requires_grad()) return std::get<0>(forward_any(features, rois, pooled_size, spatial_scale));
+  if (!features.requires_grad()) {
+    // Inference: no argmax to keep. (float64 keeps the plane kernel: the fast one computes in float32.)
+    if (features.is_cpu() && features.scalar_type() != torch::kDouble) return detail::roi_pool_inference_cpu(features, rois, pooled_size, spatial_scale);
+    return std::get<0>(forward_any(features, rois, pooled_size, spatial_scale));
+  }
   return RoiPoolFunction::apply(features, rois, pooled_size, spatial_scale);
 }
 
