@@ -9,11 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
-#include <random>
 #include <sstream>
 #include <unordered_map>
 
 #include "bua/util/error.h"
+#include "bua/util/random.h"
 
 namespace fs = std::filesystem;
 
@@ -159,7 +159,11 @@ std::string not_a_regular_file(const std::string& path) {
 std::vector<ImageEntry> shard_entries(std::vector<ImageEntry> entries, int index, int parts, unsigned seed, bool shuffle) {
   if (parts < 1 || index < 0 || index >= parts)
     fail("shard", "need 0 <= index < parts, got " + std::to_string(index) + "/" + std::to_string(parts));
-  if (shuffle) std::shuffle(entries.begin(), entries.end(), std::mt19937(seed));
+  // The project's portable shuffle (bua/util/random.h): the split is the same with every standard library.
+  if (shuffle) {
+    Rng rng = make_rng({seed});
+    bua::shuffle(entries, rng);
+  }
   std::vector<ImageEntry> out;
   for (size_t i = static_cast<size_t>(index); i < entries.size(); i += static_cast<size_t>(parts)) out.push_back(entries[i]);
   return out;

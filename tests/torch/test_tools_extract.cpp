@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
 #include "bua/features/extractor.h"
+#include "bua/features/image_list.h"
 #include "bua/io/feature_files.h"
 #include "bua/io/hdf5_features.h"
 #include "bua/io/npy.h"
@@ -355,6 +357,28 @@ TEST_F(ExtractTools, ImportRejectsWeightsOfAnotherArchitecture) {
   EXPECT_NE(r.output.find("do not match the architecture"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("res2b_branch2a"), std::string::npos) << r.output;  // tiny has no res2b
   EXPECT_FALSE(fs::exists(out));
+}
+
+}  // namespace
+}  // namespace bua
+
+namespace bua {
+namespace {
+
+// The multi-GPU split: a partition of the list, drawn through the portable shuffle (pinned: the same split
+// with every standard library, unlike std::shuffle).
+TEST(ShardEntries, PartitionIsPortable) {
+  std::vector<ImageEntry> entries;
+  for (int i = 0; i < 10; ++i) entries.push_back({"p" + std::to_string(i), std::to_string(i)});
+  std::vector<std::string> all;
+  for (int k = 0; k < 3; ++k)
+    for (const auto& e : shard_entries(entries, k, 3, 10, /*shuffle=*/true)) all.push_back(e.id);
+  std::string joined;
+  for (const auto& id : all) joined += id + " ";
+  auto sorted = all;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}));
+  EXPECT_EQ(joined, "5 3 8 0 6 2 9 7 4 1 ");  // shards 0, 1, 2 one after the other
 }
 
 }  // namespace
