@@ -11,8 +11,13 @@
 //   BUA_FUZZ_ITERATIONS=N   iterations per target (default: kDefaultIterations)
 //   BUA_FUZZ_SEED=N         another sequence of mutations (default 1)
 //   BUA_FUZZ_ARTIFACTS=DIR  where failing inputs are saved
+//   BUA_FUZZ_SLOW_SECONDS=N an input the parser takes longer than this on is a finding too (default 5: the
+//                           inputs are kilobytes; seconds mean a size or count from the file left unbounded)
+//   An input that raises the process's peak memory by more than kMaxGrowthMb is a finding as well (the
+//   same unbounded size, told by memory, which unlike time does not depend on the machine's speed).
 #pragma once
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -62,11 +67,19 @@ class Violation : public std::logic_error {
 // the same on every run, only its length may vary).
 constexpr int64_t kDefaultIterations = 3000;
 constexpr double kDefaultSeconds = 4.0;
+constexpr long kMaxGrowthMb = 1024;
+
+inline long peak_rss_mb() {
+  struct rusage u {};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss / 1024;  // KiB on Linux
+}
 
 struct Budget {
   int64_t iterations = kDefaultIterations;
   double seconds = kDefaultSeconds;
   uint64_t seed = 1;
+  double slow_seconds = 5.0;
 };
 
 inline Budget budget_from_env(int64_t iterations = kDefaultIterations, double seconds = kDefaultSeconds) {
@@ -79,6 +92,7 @@ inline Budget budget_from_env(int64_t iterations = kDefaultIterations, double se
   }
   if (const char* s = std::getenv("BUA_FUZZ_ITERATIONS"); s && *s) b.iterations = std::max<int64_t>(0, std::atoll(s));
   if (const char* s = std::getenv("BUA_FUZZ_SEED"); s && *s) b.seed = std::strtoull(s, nullptr, 10);
+  if (const char* s = std::getenv("BUA_FUZZ_SLOW_SECONDS"); s && *s) b.slow_seconds = std::atof(s);
   return b;
 }
 
@@ -338,6 +352,8 @@ inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, c
     detail::crash_state().data = input.data();
     std::string problem;
     bool accepted = false;
+    const auto input_start = std::chrono::steady_clock::now();
+    const long rss_before = peak_rss_mb();
     try {
       target.run(input);
       accepted = true;
@@ -351,6 +367,14 @@ inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, c
       problem = "threw something that is not a std::exception";
     }
     detail::crash_state().data = nullptr;
+    const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - input_start).count();
+    const long grew = peak_rss_mb() - rss_before;
+    if (problem.empty() && grew > kMaxGrowthMb)
+      problem = "raised the peak memory by " + std::to_string(grew) + " MB on an input of " +
+                std::to_string(input.size()) + " bytes (a size or count from the input not bounded before use?)";
+    if (problem.empty() && budget.slow_seconds > 0 && took > budget.slow_seconds)
+      problem = "took " + std::to_string(took) + " s on an input of " + std::to_string(input.size()) +
+                " bytes (a size or count from the input not bounded before use?)";
     ++stats.executions;
     if (accepted) ++stats.accepted;
     if (!problem.empty()) {
