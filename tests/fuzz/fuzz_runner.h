@@ -66,7 +66,7 @@ class Violation : public std::logic_error {
 // first (the time cap keeps the suite near a minute on a loaded 2-core machine; the sequence of inputs is
 // the same on every run, only its length may vary).
 constexpr int64_t kDefaultIterations = 3000;
-constexpr double kDefaultSeconds = 4.0;
+constexpr double kDefaultSeconds = 3.0;
 constexpr long kMaxGrowthMb = 1024;
 
 inline long peak_rss_mb() {
