@@ -158,7 +158,7 @@ ArchConfig arch_from_yaml_string(const std::string& yaml_text, const std::string
   ArchConfig arch;
   std::set<std::string> seen;
   for (auto it = root.begin(); it != root.end(); ++it) {
-    const YAML::Node& name = it->first;
+    const YAML::Node name = it->first;  // a copy: it->first is a temporary of the iterator proxy
     const std::string where = location(source, name.Mark());
     if (!name.IsScalar()) fail(where, "arch: keys must be names");
     const std::string key = name.Scalar();

@@ -29,8 +29,8 @@ FieldContext context_for(const ConfigKey& row, const std::string& source, bool h
 void merge_map(Config& cfg, const YAML::Node& map, const std::string& prefix, const std::string& source) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& name = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node name = it->first;  // a copy: it->first is a temporary of the iterator proxy
+    const YAML::Node value = it->second;
     const std::string where = location(source, name.Mark());
     if (!name.IsScalar())
       fail(where, "config keys must be names, got a " + std::string(name.IsMap() ? "map" : "list"));

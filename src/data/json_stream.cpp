@@ -101,7 +101,8 @@ void for_each_json_element(
     nlohmann::json element;
     try {
       element = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for a number beyond double (1e309).
       fail(where(start), "malformed JSON in element " + std::to_string(position.index) + ": " + e.what());
     }
     position.bytes_read = in.offset();

@@ -88,7 +88,7 @@ std::unordered_set<int64_t> read_coco_image_ids(const std::string& path) {
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e309
     fail(path, std::string("malformed JSON: ") + e.what());
   }
   if (!doc.is_object() || !doc.contains("images") || !doc["images"].is_array())

@@ -16,6 +16,10 @@ namespace bua {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
+namespace {
+constexpr double kMaxCoordinate = 1e9;  // Visual Genome's images are a few thousand pixels across
+}  // namespace
+
 JsonNumber add(const JsonNumber& a, const JsonNumber& b) {
   JsonNumber sum;
   sum.integer = a.integer && b.integer;
@@ -222,6 +226,13 @@ class Reader {
       }
       if (w->value < 0 || h->value < 0) {
         report(owhere, "box with negative width or height");
+        continue;
+      }
+      // x + w and y + h are written to the XML: beyond any image (and, for integers, near int64's end, where
+      // the sum would overflow) a box is corrupt.
+      if (!(std::fabs(x->value) <= kMaxCoordinate && std::fabs(y->value) <= kMaxCoordinate &&
+            w->value <= kMaxCoordinate && h->value <= kMaxCoordinate)) {
+        report(owhere, "box coordinates beyond " + std::to_string(static_cast<int64_t>(kMaxCoordinate)) + " pixels");
         continue;
       }
       auto name = object_name(obj);

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "bua/util/error.h"
+
 namespace bua {
 namespace {
 
@@ -96,6 +98,78 @@ std::string imgid2idx_path(const std::string& hdf5_path) {
     }
   }
   return stem + "_imgid2idx.pkl";
+}
+
+void check_pickle_lengths(const std::string& bytes, const std::string& where) {
+  const size_t n = bytes.size();
+  size_t at = 0;
+  auto need = [&](size_t count, char op) {
+    if (count > n - at)
+      fail(where, std::string("corrupt pickle: opcode '") + op + "' at byte " + std::to_string(at - 1) + " needs " +
+                      std::to_string(count) + " bytes, " + std::to_string(n - at) + " are left");
+  };
+  auto le = [&](int width) {
+    uint64_t v = 0;
+    for (int i = 0; i < width; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(bytes[at + i])) << (8 * i);
+    return v;
+  };
+  auto line = [&](char op) {  // protocol-0 arguments end in a newline
+    const size_t end = bytes.find('\n', at);
+    if (end == std::string::npos) need(n - at + 1, op);
+    at = end + 1;
+  };
+  while (at < n) {
+    const char op = bytes[at++];
+    switch (op) {
+      case '.': return;  // STOP
+      // No argument.
+      case '(': case ')': case ']': case '}': case 'N': case 'R': case 'b': case 'a': case 'e': case 's':
+      case 'u': case 't': case '0': case '1': case '2': case 'l': case 'd': case 'o': case 'Q':
+      case '\x85': case '\x86': case '\x87': case '\x88': case '\x89': case '\x8f': case '\x90':
+      case '\x91': case '\x92': case '\x93': case '\x94': case '\x81': case '\x97': case '\x98':
+        break;
+      // Fixed-size arguments.
+      case '\x80': case 'K': case 'q': case 'h': case '\x82': need(1, op), at += 1; break;
+      case 'M': case '\x83': need(2, op), at += 2; break;
+      case 'J': case 'r': case 'j': case '\x84': need(4, op), at += 4; break;
+      case 'G': need(8, op), at += 8; break;
+      case '\x95': {  // FRAME: the frame's size, then its opcodes as usual
+        need(8, op);
+        const uint64_t len = le(8);
+        at += 8;
+        if (len > n - at) need(n - at + 1, op);
+        break;
+      }
+      // Newline-terminated arguments (GLOBAL has two).
+      case 'c': line(op), line(op); break;
+      case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'g': case 'p': line(op); break;
+      // Length-prefixed arguments: the length must fit in what is left.
+      case 'U': case 'C': case '\x8c': case '\x8a': {
+        need(1, op);
+        const uint64_t len = le(1);
+        at += 1;
+        need(len, op), at += len;
+        break;
+      }
+      case 'T': case 'B': case 'X': case '\x8b': {
+        need(4, op);
+        const uint64_t len = le(4);
+        at += 4;
+        need(len, op), at += len;
+        break;
+      }
+      case '\x8d': case '\x8e': case '\x96': {
+        need(8, op);
+        const uint64_t len = le(8);
+        at += 8;
+        if (len > n) need(n + 1, op);
+        need(static_cast<size_t>(len), op), at += static_cast<size_t>(len);
+        break;
+      }
+      default: return;  // an opcode this walk does not know: the unpickler decides
+    }
+  }
+  fail(where, "corrupt pickle: it ends without a STOP opcode (truncated)");
 }
 
 }  // namespace bua

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "bua/io/npz.h"
+#include "bua/io/pickle.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua/util/error_text.h"
@@ -68,9 +69,14 @@ std::string read_checkpoint_bytes(const std::string& path) {
 // its bytes, so a forged count reads past the record. Here each storage is made from its record first (its
 // size in bytes is the record's), and the pickle only picks them up; check_tensor then holds every tensor
 // to its storage.
-c10::IValue unpickle_with_record_storages(const std::string& bytes) {
+c10::IValue unpickle_with_record_storages(const std::string& bytes, const std::string& path) {
   caffe2::serialize::PyTorchStreamReader reader(
       std::make_shared<caffe2::serialize::MemoryReadAdapter>(bytes.data(), bytes.size()));
+  // Lengths inside the pickle before LibTorch's unpickler allocates what they say.
+  if (reader.hasRecord("data.pkl")) {
+    auto [pkl, pkl_size] = reader.getRecord("data.pkl");
+    check_pickle_lengths(std::string(static_cast<const char*>(pkl.get()), pkl_size), path + ": data.pkl");
+  }
   auto storages = std::make_shared<torch::jit::DeserializationStorageContext>();
   const std::string data_dir = "data/";
   for (const std::string& record : reader.getAllRecords()) {
@@ -141,7 +147,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   read_stored_zip(bytes, path, "BUA checkpoint (torch zip)");
   c10::IValue v;
   try {
-    v = unpickle_with_record_storages(bytes);
+    v = unpickle_with_record_storages(bytes, path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

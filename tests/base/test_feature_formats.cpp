@@ -228,6 +228,20 @@ TEST(Pickle, IntIdsAreCanonicalDecimals) {
   EXPECT_EQ(imgid2idx_path("/d/val.h5"), "/d/val_imgid2idx.pkl");
 }
 
+TEST(Pickle, LengthsAreCheckedBeforeAnUnpicklerAllocates) {
+  const std::string good = pickle_id_to_index({"1", "abc", "3000000000", "-70000"});
+  EXPECT_EQ(error_of([&] { check_pickle_lengths(good, "m.pkl"); }), "");
+  // BINUNICODE claiming 2^31 bytes in a 20-byte pickle.
+  const std::string huge = std::string("\x80\x02X\x00\x00\x00\x80abc.", 11);
+  EXPECT_NE(error_of([&] { check_pickle_lengths(huge, "m.pkl"); }).find("m.pkl: corrupt pickle: opcode 'X'"),
+            std::string::npos);
+  // Cut anywhere inside an argument, our own pickle is refused too.
+  for (size_t cut : {3u, 5u, 9u}) EXPECT_NE(error_of([&] { check_pickle_lengths(good.substr(0, cut), "m"); }), "") << cut;
+  // GLOBAL's text arguments must end in newlines.
+  EXPECT_NE(error_of([&] { check_pickle_lengths("\x80\x02ctorch\nFloatStor", "m"); }), "");
+  EXPECT_EQ(error_of([&] { check_pickle_lengths("\x80\x02ctorch\nFloatStorage\n.", "m"); }), "");
+}
+
 TEST_F(FeatureFormats, Hdf5FixedIsWhatTheVqaBaselineLoads) {
   if (!hdf5_available()) GTEST_SKIP() << "built without libhdf5";
   write_tsv(tmp_.file("fixed.tsv"), fixed_records(5, 36, 64, false), TsvLayout::kOriginal);

@@ -19,4 +19,10 @@ std::string imgid2idx_path(const std::string& hdf5_path);
 // True when `id` is written as a Python int by pickle_id_to_index (sets *value).
 bool canonical_int_id(const std::string& id, int64_t* value);
 
+// Walks the opcodes of a pickle (protocols 0-5) and throws bua::Error naming `where` when an opcode's
+// length field or argument runs past the end of the bytes, or the bytes end before STOP. Unpicklers allocate what a length says before
+// they find the bytes missing: a 3 KB file could make LibTorch's zero-fill gigabytes. Stops quietly at STOP
+// or at an opcode it does not know (the unpickler then judges the rest).
+void check_pickle_lengths(const std::string& bytes, const std::string& where);
+
 }  // namespace bua
