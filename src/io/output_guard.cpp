@@ -13,6 +13,7 @@
 
 #include "bua/io/captioning_features.h"
 #include "bua/io/hdf5_features.h"
+#include "bua/io/pickle.h"
 #include "bua/util/error.h"
 
 namespace fs = std::filesystem;
@@ -67,6 +68,19 @@ void check_file(const std::string& path, FeatureFormat format, bool owned, const
   if (!ours)
     fail(path, std::string("exists and is not a ") + feature_format_name(format) +
                    " feature output; refusing to overwrite it (choose another output path)");
+}
+
+// The id map finished HDF5 outputs get (`<name>_imgid2idx.pkl`): ours where the HDF5 output beside it is
+// (checked by check_file) or the run record says so; a map beside no output of ours may be another tool's.
+void check_id_map(const std::string& out, bool owned, const NamedValues& inputs) {
+  const std::string pkl = imgid2idx_path(out);
+  refuse_inputs(pkl, inputs);
+  const std::string kind = kind_of(pkl);
+  if (kind.empty()) return;
+  if (kind != "file") fail(pkl, "is a " + kind + ", not a regular file; the HDF5 output's id map goes there");
+  std::error_code ec;
+  if (!owned && !fs::exists(out, ec) && !fs::exists(out + ".partial", ec))
+    fail(pkl, "exists beside no HDF5 output of ours; refusing to overwrite it (choose another output path)");
 }
 
 // A folder of per-image files of `extension` (and our temp files): anything else means it is not ours.
@@ -128,10 +142,14 @@ void check_output_target(FeatureFormat format, const std::string& output, bool r
   switch (format) {
     case FeatureFormat::kTsvOriginal:
     case FeatureFormat::kTsvLxmert:
+      check_file(out, format, owned, inputs);
+      check_file(out + ".partial", format, owned, inputs);
+      return;
     case FeatureFormat::kHdf5Fixed:
     case FeatureFormat::kHdf5Adaptive:
       check_file(out, format, owned, inputs);
       check_file(out + ".partial", format, owned, inputs);
+      check_id_map(out, owned, inputs);
       return;
     case FeatureFormat::kNpzDir:
       check_folder(out, ".npz", !resume, inputs);

@@ -285,6 +285,19 @@ TEST_F(FeatureFormats, Hdf5FixedRefusesAnotherBoxCount) {
   EXPECT_FALSE(fs::exists(tmp_.file("bad_imgid2idx.pkl")));
 }
 
+TEST_F(FeatureFormats, Hdf5LeavesAnotherToolsIdMapAlone) {
+  if (!hdf5_available()) GTEST_SKIP() << "built without libhdf5";
+  // trainval36_imgid2idx.pkl from the VQA converter, but no trainval36.hdf5 of ours beside it.
+  write_file_atomic(tmp_.file("trainval36_imgid2idx.pkl"), "their map");
+  write_tsv(tmp_.file("f.tsv"), fixed_records(2, 3, 4, false), TsvLayout::kOriginal);
+  auto r = read_tsv(shell_quote(tmp_.file("f.tsv")) + " --convert-to hdf5-fixed --out " +
+                    shell_quote(tmp_.file("trainval36.hdf5")));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("exists beside no HDF5 output of ours"), std::string::npos) << r.output;
+  EXPECT_EQ(read_file(tmp_.file("trainval36_imgid2idx.pkl")), "their map");
+  EXPECT_FALSE(fs::exists(tmp_.file("trainval36.hdf5")));
+}
+
 TEST_F(FeatureFormats, CaptioningIsWhatSelfCriticalLoads) {
   check_format(kTsvDir + "/original.tsv", "captioning", tmp_.file("cocobu"));
   EXPECT_TRUE(fs::is_directory(tmp_.file("cocobu_att")));
