@@ -9,6 +9,7 @@
 #include "bua/config/cli.h"
 #include "bua/features/extractor.h"
 #include "bua/features/image_list.h"
+#include "bua/image/image_flags.h"
 #include "bua/io/feature_cli.h"
 #include "bua/io/feature_files.h"
 #include "bua/model/checkpoint.h"
@@ -23,9 +24,9 @@ namespace fs = std::filesystem;
 int main(int argc, char** argv) {
   CLI::App app{"Draw detections (or the boxes of a feature file) on images as PNG", "demo"};
   bua::ConfigFlags config_flags(app);
-  std::string net, tsv, out, device = "cpu", images_dir, exif = "apply";
+  std::string net, tsv, out, device = "cpu", images_dir;
   std::vector<std::string> images;
-  int64_t min_boxes = 10, max_boxes = 20, max_image_pixels = bua::kDefaultMaxImagePixels;
+  int64_t min_boxes = 10, max_boxes = 20;
   double conf_thresh = 0.4, attr_thresh = 0.1;
   app.add_option("--net", net, "checkpoint: detect and label")->check(CLI::ExistingFile);
   app.add_option("--tsv", tsv,
@@ -40,12 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("--max-boxes", max_boxes, "most boxes drawn")->capture_default_str();
   app.add_option("--conf-thresh", conf_thresh, "class confidence to draw a box (the notebook's 0.4)")->capture_default_str();
   app.add_option("--attr-thresh", attr_thresh, "attribute confidence to name it (the notebook's 0.1)")->capture_default_str();
-  app.add_option("--exif", exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
-      ->check(CLI::IsMember({"apply", "ignore"}))
-      ->capture_default_str();
-  app.add_option("--max-image-pixels", max_image_pixels, "refuse images whose header declares more pixels (0: no limit; Pillow's MAX_IMAGE_PIXELS)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  bua::ImageFlags image_flags(app, /*truncated_flag=*/false);
   return bua::tool_main(app, argc, argv, [&] {
     if (net.empty() && tsv.empty()) bua::fail("demo", "give --net (detect) or --tsv (draw a feature file)");
     fs::create_directories(out);
@@ -73,7 +69,7 @@ int main(int argc, char** argv) {
       while (source.next(r)) {
         auto it = path_of.find(r.image_id);
         if (it == path_of.end()) continue;
-        const cv::Mat im = bua::read_image(it->second, {bua::parse_exif_mode(exif), max_image_pixels});
+        const cv::Mat im = bua::read_image(it->second, image_flags.options());
         std::vector<bua::DrawnBox> boxes;
         for (int64_t i = 0; i < r.num_boxes; ++i) {
           std::string text;
@@ -94,7 +90,7 @@ int main(int argc, char** argv) {
       opts.selection.max_boxes = max_boxes;
       opts.selection.conf_thresh = conf_thresh;
       for (const auto& e : entries) {
-        const cv::Mat im = bua::read_image(e.path, {bua::parse_exif_mode(exif), max_image_pixels});
+        const cv::Mat im = bua::read_image(e.path, image_flags.options());
         const auto prepared = bua::prepare_image(im, opts.pixel_means, opts.target_size, opts.max_size);
         const auto d = bua::detect(model->detector, {prepared}, opts.inference).at(0);
         const auto keep = bua::select_boxes(d.boxes, d.cls_prob, opts.selection).keep;

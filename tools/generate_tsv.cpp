@@ -9,6 +9,7 @@
 
 #include "bua/config/cli.h"
 #include "bua/features/job.h"
+#include "bua/image/image_flags.h"
 #include "bua/features/prefetch.h"
 #include "bua/io/feature_cli.h"
 #include "bua/io/npz.h"
@@ -23,12 +24,10 @@ namespace {
 
 struct Args {
   std::string net, out, images, image_list, image_root, vg_image_data, coco, boxes, format = "tsv", device = "cpu",
-              gpus, shard, dtype = "fp32", npz_layout = "boxes-first", box_source = "proposals", exif = "apply";
+              gpus, shard, dtype = "fp32", npz_layout = "boxes-first", box_source = "proposals";
   int64_t min_boxes = 10, max_boxes = 100, batch_images = 4;
   double conf_thresh = 0.2;
   int decode_threads = 2;
-  int64_t max_image_pixels = bua::kDefaultMaxImagePixels;
-  bool accept_truncated = false;
   unsigned seed = 10;
   bool cudnn_benchmark = true;
 };
@@ -60,8 +59,8 @@ std::string file_identity(const std::string& path) {
 }
 
 // The settings that shape the rows, recorded beside the output so that a resume with others is refused.
-bua::NamedValues run_options(const Args& a) {
-  bua::NamedValues o = {{"--net", file_identity(a.net)}, {"--exif", a.exif}, {"--dtype", a.dtype}};
+bua::NamedValues run_options(const Args& a, const std::string& exif) {
+  bua::NamedValues o = {{"--net", file_identity(a.net)}, {"--exif", exif}, {"--dtype", a.dtype}};
   if (a.format == "npz") o.emplace_back("--npz-layout", a.npz_layout);
   if (!a.boxes.empty()) {
     o.emplace_back("--boxes", file_identity(a.boxes));
@@ -102,9 +101,6 @@ int main(int argc, char** argv) {
                  "proposals (the original: selected RPN boxes) | regressed (class-regressed boxes, features pooled again)")
       ->check(CLI::IsMember({"proposals", "regressed"}))
       ->capture_default_str();
-  app.add_option("--exif", a.exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
-      ->check(CLI::IsMember({"apply", "ignore"}))
-      ->capture_default_str();
   app.add_option("--min-boxes", a.min_boxes, "fewest boxes per image (36 for fixed)")->capture_default_str();
   app.add_option("--max-boxes", a.max_boxes, "most boxes per image (36 for fixed)")->capture_default_str();
   app.add_option("--conf-thresh", a.conf_thresh, "keep boxes whose best class score is at least this")->capture_default_str();
@@ -116,11 +112,7 @@ int main(int argc, char** argv) {
   app.add_option("--dtype", a.dtype, "fp32 | bf16")->capture_default_str();
   app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
   app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
-  app.add_option("--max-image-pixels", a.max_image_pixels, "refuse images whose header declares more pixels (0: no limit; Pillow's MAX_IMAGE_PIXELS)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_flag("--accept-truncated", a.accept_truncated,
-               "decode JPEGs cut short (missing part grey, as libjpeg does) instead of skipping and listing them");
+  bua::ImageFlags image_flags(app, /*truncated_flag=*/true);
   app.add_option("--cudnn-benchmark", a.cudnn_benchmark, "time cuDNN algorithms per image size (GPU)")->capture_default_str();
   app.add_option("--seed", a.seed, "shuffle seed of the multi-GPU split (the original uses 10)")->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
@@ -149,7 +141,7 @@ int main(int argc, char** argv) {
       bua::fail("--format hdf5-fixed", "holds the same number of boxes for every image: give --min-boxes and "
                                        "--max-boxes the same value (36 for the VQA baseline), or use hdf5-adaptive");
     job.sink.npz_layout = a.npz_layout == "features-first" ? bua::NpzLayout::kFeaturesFirst : bua::NpzLayout::kBoxesFirst;
-    job.sink.run_options = run_options(a);
+    job.sink.run_options = run_options(a, image_flags.exif_name());
     job.sink.inputs = {{"--net", a.net},          {"--images", a.images}, {"--image-list", a.image_list},
                        {"--vg-image-data", a.vg_image_data}, {"--coco", a.coco},     {"--image-root", a.image_root},
                        {"--boxes", a.boxes}};
@@ -160,12 +152,10 @@ int main(int argc, char** argv) {
     job.extract.selection.conf_thresh = a.conf_thresh;
     job.extract.inference.dtype = bua::parse_dtype(a.dtype);
     job.extract.box_source = bua::parse_box_source(a.box_source);
-    job.extract.exif = bua::parse_exif_mode(a.exif);
+    job.extract.image = image_flags.options();
     job.batch_images = a.batch_images;
     job.decode_threads = a.decode_threads;
     bua::check_decode_threads(a.decode_threads);  // before the model loads
-    job.extract.max_image_pixels = a.max_image_pixels;
-    job.extract.accept_truncated = a.accept_truncated;
     if (!a.boxes.empty()) job.given_boxes = bua::read_given_boxes(a.boxes);
     bua::log_info(std::to_string(entries.size()) + " images");
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "bua/config/cli.h"
+#include "bua/image/image_flags.h"
 #include "bua/data/vg_dataset.h"
 #include "bua/data/sampler.h"
 #include "bua/data/vg_ground_truth.h"
@@ -47,10 +48,9 @@ std::vector<std::string> find_images(const bua::VgGroundTruth& gt, const std::st
 int main(int argc, char** argv) {
   CLI::App app{"Object and attribute mAP on Visual Genome", "test_net"};
   bua::ConfigFlags config_flags(app);
-  std::string net, imdb, data_dir = "data", gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val",
-              exif = "apply";
+  std::string net, imdb, data_dir = "data", gt_path, images, rescore, out = "output/test_net", device = "cpu", split = "val";
   bool gt_boxes = false, json = false, no_cache = false;
-  int64_t max_images = 0, max_per_image = 400, batch = 4, max_image_pixels = bua::kDefaultMaxImagePixels;
+  int64_t max_images = 0, max_per_image = 400, batch = 4;
   app.add_option("--net", net, "checkpoint to evaluate")->check(CLI::ExistingFile);
   app.add_option("--imdb", imdb, "dataset: vg_<version>_<split> under --data-dir (e.g. vg_1600-400-20_val)");
   app.add_option("--data-dir", data_dir, "data root (genome/, vg/)")->capture_default_str();
@@ -67,12 +67,7 @@ int main(int argc, char** argv) {
   app.add_option("--num-dets", max_per_image, "detections kept per image")->capture_default_str();
   app.add_option("--device", device, "cpu | cuda | cuda:N")->capture_default_str();
   app.add_option("--batch-images", batch, "images per head batch")->capture_default_str();
-  app.add_option("--exif", exif, "apply | ignore the EXIF orientation of JPEGs (apply: as cv2.imread)")
-      ->check(CLI::IsMember({"apply", "ignore"}))
-      ->capture_default_str();
-  app.add_option("--max-image-pixels", max_image_pixels, "refuse images whose header declares more pixels (0: no limit; Pillow's MAX_IMAGE_PIXELS)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  bua::ImageFlags image_flags(app, /*truncated_flag=*/false);
   return bua::tool_main(app, argc, argv, [&] {
     bua::VgGroundTruth gt;
     std::vector<std::string> paths;
@@ -117,7 +112,7 @@ int main(int argc, char** argv) {
     std::ostringstream key;
     key << fs::absolute(net).string() << "\n" << fs::file_size(net) << "\n"
         << fs::last_write_time(net).time_since_epoch().count() << "\n" << gt.images.size() << " images, "
-        << max_per_image << " per image, exif " << exif << "\n" << bua::to_yaml(cfg);
+        << max_per_image << " per image, exif " << image_flags.exif_name() << "\n" << bua::to_yaml(cfg);
     const bool cache_valid = fs::exists(cache) && fs::exists(key_path) && bua::read_file(key_path) == key.str();
     if (no_cache || !cache_valid) {
       fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
@@ -133,8 +128,7 @@ int main(int argc, char** argv) {
                            std::to_string(gt.attributes.size()) + ")");
       bua::VgTestOptions o;
       o.extract = bua::extract_options(cfg);
-      o.extract.exif = bua::parse_exif_mode(exif);
-      o.extract.max_image_pixels = max_image_pixels;
+      o.extract.image = image_flags.options();
       o.max_per_image = max_per_image;
       o.attributes = gt_boxes;
       o.batch_images = batch;

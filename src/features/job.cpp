@@ -48,7 +48,7 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
         // Opened only when a regular file: a FIFO would block the reader, /dev/zero fill the memory.
         const std::string not_file = not_a_regular_file(todo[i].path);
         if (!not_file.empty()) fail(todo[i].path, not_file);
-        return prepare_image(read_image(todo[i].path, x.image_options()), x.pixel_means, x.target_size, x.max_size);
+        return prepare_image(read_image(todo[i].path, x.image), x.pixel_means, x.target_size, x.max_size);
       },
       o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
   Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");

@@ -74,7 +74,7 @@ VgTestResult run_vg_test(Detector& detector, const VgGroundTruth& gt, const std:
   result.table = make_detection_table(o.attributes ? gt.attributes.size() : gt.classes.size(), gt.images.size());
   const ExtractOptions& x = o.extract;
   ImagePrefetcher prefetch(
-      paths.size(), [&](size_t i) { return prepare_image(read_image(paths[i], x.image_options()), x.pixel_means, x.target_size, x.max_size); },
+      paths.size(), [&](size_t i) { return prepare_image(read_image(paths[i], x.image), x.pixel_means, x.target_size, x.max_size); },
       o.decode_threads, static_cast<size_t>(std::max<int64_t>(o.batch_images, 1) * 3));
   Progress progress(o.attributes ? "test_net (attributes)" : "test_net", static_cast<int64_t>(paths.size()), "images");
   std::vector<size_t> columns;

@@ -30,10 +30,7 @@ struct ExtractOptions {
   std::vector<double> pixel_means{102.9801, 115.9465, 122.7717};
   int64_t target_size = 600;        // TEST.SCALES[0]
   int64_t max_size = 1000;          // TEST.MAX_SIZE
-  ExifMode exif = ExifMode::kApply; // --exif
-  int64_t max_image_pixels = kDefaultMaxImagePixels;  // --max-image-pixels
-  bool accept_truncated = false;                      // --accept-truncated
-  ImageReadOptions image_options() const { return {exif, max_image_pixels, accept_truncated}; }
+  ImageReadOptions image;           // --exif, --max-image-pixels, --accept-truncated
 };
 
 // TEST.SCALES[0], TEST.MAX_SIZE, TEST.NMS, TEST.RPN_*, PIXEL_MEANS of a config; box counts as the original
