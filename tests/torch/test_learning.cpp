@@ -11,6 +11,7 @@
 
 #include "bua/model/checkpoint.h"
 #include "bua_test_paths.h"
+#include "synth_vg_data.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -64,16 +65,7 @@ TEST(Learning, QuickstartReachesTheBarOnSynthVg) {
 TEST(Learning, TrainingIsAFunctionOfTheSeed) {
   TempDir dir;
   const std::string bin = BUA_BIN_DIR, src = BUA_SOURCE_DIR, data = dir.file("data");
-  const std::string q = " > /dev/null";
-  ASSERT_EQ(run_command(bin + "/synth_vg --out " + data + "/vg --images 30 --size 128 --seed 2 -q").exit_code, 0);
-  ASSERT_EQ(run_command(bin + "/setup_vg --data-dir " + data + "/vg --out-dir " + data + "/genome -q").exit_code, 0);
-  fs::create_directories(data + "/genome/synth");
-  for (const char* k : {"objects", "attributes", "relations"})
-    for (const auto& e : fs::directory_iterator(data + "/genome"))
-      if (e.path().filename().string().rfind(std::string(k) + "_vocab_", 0) == 0)
-        fs::copy_file(e.path(), data + "/genome/synth/" + k + "_vocab.txt");
-  ASSERT_EQ(run_command(bin + "/create_splits --image-data " + data + "/vg/image_data.json --out-dir " + data +
-                        "/genome --val-size 5 --test-size 5" + q).exit_code, 0);
+  ASSERT_TRUE(bua::testing::make_synth_vg_data(data, 30, 5));
   auto train = [&](const std::string& name, int seed) {
     const auto r = run_command(bin + "/train_net --imdb vg_synth_train --data-dir " + data +
                                " --from-scratch --scratch-init he --batch-norm --arch " + src +

@@ -15,6 +15,7 @@
 #include "bua/train/initial_model.h"
 #include "bua/train/weight_init.h"
 #include "bua_test_paths.h"
+#include "synth_vg_data.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -102,16 +103,7 @@ TEST(ReadmeRoute, TrunkOnlyImportThenTrainNet) {
   TempDir dir;
   const std::string bin = BUA_BIN_DIR, src = BUA_SOURCE_DIR, data = dir.file("data");
   const std::string caffe = std::string(BUA_TEST_DATA) + "/caffe", arch = src + "/configs/reduced_caffe_ref.yml";
-  const std::string q = " > /dev/null";
-  ASSERT_EQ(run_command(bin + "/synth_vg --out " + data + "/vg --images 20 --size 128 --seed 2 -q").exit_code, 0);
-  ASSERT_EQ(run_command(bin + "/setup_vg --data-dir " + data + "/vg --out-dir " + data + "/genome -q").exit_code, 0);
-  fs::create_directories(data + "/genome/synth");
-  for (const char* k : {"objects", "attributes", "relations"})
-    for (const auto& e : fs::directory_iterator(data + "/genome"))
-      if (e.path().filename().string().rfind(std::string(k) + "_vocab_", 0) == 0)
-        fs::copy_file(e.path(), data + "/genome/synth/" + k + "_vocab.txt");
-  ASSERT_EQ(run_command(bin + "/create_splits --image-data " + data + "/vg/image_data.json --out-dir " + data +
-                        "/genome --val-size 3 --test-size 3" + q).exit_code, 0);
+  ASSERT_TRUE(bua::testing::make_synth_vg_data(data, 20, 3));
 
   // 1. import_caffemodel --trunk-only: the checkpoint holds the trunk alone, as the ImageNet caffemodel does.
   const std::string trunk = dir.file("imagenet_trunk.pt");
