@@ -64,6 +64,44 @@ std::map<std::string, torch::Tensor> unnormalized_state(const Detector& detector
   return state;
 }
 
+namespace {
+
+const std::string kTrainingSpace = "normalized/";
+
+}  // namespace
+
+std::map<std::string, torch::Tensor> training_space_bbox_pred(Detector& detector, const TrainConfig& cfg) {
+  std::map<std::string, torch::Tensor> out;
+  auto keep = [&](const std::string& layer, const torch::Tensor& w, const torch::Tensor& b) {
+    out[kTrainingSpace + layer + ".weight"] = w.detach().cpu().clone();
+    out[kTrainingSpace + layer + ".bias"] = b.detach().cpu().clone();
+  };
+  if (snapshot_unnormalizes_bbox_pred(cfg))
+    keep("box_head.bbox_pred", detector->box_head->bbox_pred->weight, detector->box_head->bbox_pred->bias);
+  if (cfg.RPN_NORMALIZE_TARGETS) keep("rpn.bbox_pred", detector->rpn->bbox_pred->weight, detector->rpn->bbox_pred->bias);
+  return out;
+}
+
+void restore_bbox_pred(Detector& detector, const std::map<std::string, torch::Tensor>& extra, const TrainConfig& cfg) {
+  torch::NoGradGuard no_grad;
+  auto restore = [&](const std::string& layer, torch::Tensor& w, torch::Tensor& b, const std::vector<double>& stds,
+                     const std::vector<double>& means) {
+    const auto wi = extra.find(kTrainingSpace + layer + ".weight"), bi = extra.find(kTrainingSpace + layer + ".bias");
+    if (wi != extra.end() && bi != extra.end() && wi->second.sizes() == w.sizes() && bi->second.sizes() == b.sizes()) {
+      w.copy_(wi->second);
+      b.copy_(bi->second);
+    } else {
+      normalize(w, b, stds, means);
+    }
+  };
+  if (snapshot_unnormalizes_bbox_pred(cfg))
+    restore("box_head.bbox_pred", detector->box_head->bbox_pred->weight, detector->box_head->bbox_pred->bias,
+            cfg.BBOX_NORMALIZE_STDS, cfg.BBOX_NORMALIZE_MEANS);
+  if (cfg.RPN_NORMALIZE_TARGETS)
+    restore("rpn.bbox_pred", detector->rpn->bbox_pred->weight, detector->rpn->bbox_pred->bias, cfg.RPN_NORMALIZE_STDS,
+            cfg.RPN_NORMALIZE_MEANS);
+}
+
 void normalize_bbox_pred(Detector& detector, const TrainConfig& cfg) {
   torch::NoGradGuard no_grad;
   if (snapshot_unnormalizes_bbox_pred(cfg))

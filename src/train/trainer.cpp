@@ -44,7 +44,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
   Detector detector(model.arch);
   load_state(*detector, model.state, "initial weights");
   // Snapshots hold regression layers that predict raw deltas (test-ready); training runs on normalised targets.
-  if (model.iteration > 0) normalize_bbox_pred(detector, cfg.TRAIN);
+  if (model.iteration > 0) restore_bbox_pred(detector, model.extra, cfg.TRAIN);
   // A resumed run keeps the snapshot's choice: momentum saved for conv1 means the bottom layers trained.
   const bool freeze_bottom =
       model.iteration > 0 ? model.extra.count("momentum/trunk.conv1.conv.weight") == 0 : o.freeze_bottom;
@@ -88,6 +88,7 @@ std::string train_detector(Checkpoint model, const Config& cfg, const TrainingFe
     Checkpoint c = model;
     c.state = unnormalized_state(detector, cfg.TRAIN);
     c.extra = solver.state();
+    for (auto& [k, v] : training_space_bbox_pred(detector, cfg.TRAIN)) c.extra[k] = v;
     fold_batch_norm_state(c.state, c.extra);
     c.iteration = iteration;
     c.config_yaml = to_yaml(cfg);

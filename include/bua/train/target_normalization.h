@@ -29,4 +29,10 @@ std::map<std::string, torch::Tensor> unnormalized_state(const Detector& detector
 // Its inverse, applied when resuming from such a snapshot.
 void normalize_bbox_pred(Detector& detector, const TrainConfig& cfg);
 
+// The folded layers as training holds them (normalised space), for a snapshot's extra tensors: w * std / std is
+// not w in float, and a resumed run that started from the rounded weights would drift from the uninterrupted one.
+std::map<std::string, torch::Tensor> training_space_bbox_pred(Detector& detector, const TrainConfig& cfg);
+// On resume: those exact tensors when the snapshot has them, else normalize_bbox_pred (older snapshots).
+void restore_bbox_pred(Detector& detector, const std::map<std::string, torch::Tensor>& extra, const TrainConfig& cfg);
+
 }  // namespace bua
