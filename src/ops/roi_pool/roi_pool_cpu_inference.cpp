@@ -19,8 +19,12 @@ torch::Tensor roi_pool_inference_cpu(const torch::Tensor& features, const torch:
   const auto x = features.permute({0, 2, 3, 1}).to(torch::kFloat).contiguous();
   const auto r = rois.to(torch::kFloat).contiguous();
   const int64_t N = x.size(0), H = x.size(1), W = x.size(2), C = x.size(3), R = r.size(0), P = pooled_size;
-  // [R,P,P,C] in the features' dtype, seen as [R,C,P,P] (channels-last strides).
-  auto out = torch::empty({R, P, P, C}, features.options().memory_format(torch::MemoryFormat::Contiguous));
+  // The output keeps the caller's layout: a NCHW map gives a NCHW result, a channels-last map a channels-last one.
+  // Each bin's channel vector is written straight to its place: a transposing copy afterwards (the earlier way)
+  // took longer than the pooling itself (1.5 s for 300 ROIs of 1024x14x14 in float32).
+  auto out = torch::empty({R, C, P, P}, features.options().memory_format(
+                                            channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous));
+  const int64_t s_roi = out.stride(0), s_c = out.stride(1), s_h = out.stride(2), s_w = out.stride(3);
   const float* xp = x.data_ptr<float>();
   const float* rp = r.data_ptr<float>();
   for (int64_t n = 0; n < R; ++n) {
@@ -38,29 +42,31 @@ torch::Tensor roi_pool_inference_cpu(const torch::Tensor& features, const torch:
           const auto [hs, he] = g.bin_rows(ph, H);
           for (int64_t pw = 0; pw < P; ++pw) {
             const auto [ws, we] = g.bin_cols(pw, W);
-            scalar_t* dst = op + ((n * P + ph) * P + pw) * C;
+            float* __restrict m = best.data();
             if (he <= hs || we <= ws) {  // empty bin: 0, as Caffe
-              for (int64_t c = 0; c < C; ++c) dst[c] = scalar_t(0);
-              continue;
+              for (int64_t c = 0; c < C; ++c) m[c] = 0.f;
+            } else {
+              const float* first = map + (hs * W + ws) * C;
+              for (int64_t c = 0; c < C; ++c) m[c] = first[c];
+              for (int64_t h = hs; h < he; ++h)
+                for (int64_t w = ws; w < we; ++w) {
+                  const float* __restrict cell = map + (h * W + w) * C;
+                  // Caffe keeps the first maximum (strict >): for equal values, which one is kept is invisible.
+                  for (int64_t c = 0; c < C; ++c) m[c] = cell[c] > m[c] ? cell[c] : m[c];
+                }
             }
-            float* m = best.data();
-            const float* first = map + (hs * W + ws) * C;
-            for (int64_t c = 0; c < C; ++c) m[c] = first[c];
-            for (int64_t h = hs; h < he; ++h)
-              for (int64_t w = ws; w < we; ++w) {
-                const float* cell = map + (h * W + w) * C;
-                // Caffe keeps the first maximum (strict >): for equal values, which one is kept is invisible.
-                for (int64_t c = 0; c < C; ++c) m[c] = cell[c] > m[c] ? cell[c] : m[c];
-              }
-            for (int64_t c = 0; c < C; ++c) dst[c] = static_cast<scalar_t>(m[c]);
+            scalar_t* dst = op + n * s_roi + ph * s_h + pw * s_w;
+            if (s_c == 1) {
+              for (int64_t c = 0; c < C; ++c) dst[c] = static_cast<scalar_t>(m[c]);
+            } else {  // NCHW: one ROI's output (C x P x P) stays in the cache while its bins are written
+              for (int64_t c = 0; c < C; ++c) dst[c * s_c] = static_cast<scalar_t>(m[c]);
+            }
           }
         }
       }
     });
   });
-  const auto nchw_view = out.permute({0, 3, 1, 2});
-  // Keep the caller's layout: a NCHW map gives a NCHW result, a channels-last map a channels-last one.
-  return channels_last ? nchw_view : nchw_view.contiguous();
+  return out;
 }
 
 }  // namespace bua::detail
