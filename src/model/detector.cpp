@@ -29,8 +29,12 @@ torch::Tensor DetectorImpl::pool(const torch::Tensor& features, const torch::Ten
 }
 
 HeadOutputs DetectorImpl::heads(const torch::Tensor& pooled, const torch::Tensor& attr_classes) {
+  return classify(res5->forward(pooled), attr_classes);
+}
+
+HeadOutputs DetectorImpl::classify(const torch::Tensor& pool5, const torch::Tensor& attr_classes) {
   HeadOutputs h;
-  h.pool5 = res5->forward(pooled);
+  h.pool5 = pool5;
   std::tie(h.cls_score, h.bbox_pred) = box_head->forward(h.pool5);
   h.cls_prob = torch::softmax(h.cls_score.to(torch::kFloat), 1);
   if (attr_head) {

@@ -25,6 +25,11 @@ void prepare_for_inference(Detector& detector, torch::ScalarType dtype, Inferenc
   fuse_conv_affine(*detector, /*channels_last=*/cuda);
   options.dtype = dtype;
   options.channels_last = cuda;
+  if (!cuda) {
+    options.max_rois_per_chunk = kCpuRoisPerChunk;
+    options.chunk_within_image = true;
+    options.share_trunk_pass = false;
+  }
 }
 
 torch::Tensor with_batch_index(const torch::Tensor& boxes) {
@@ -49,21 +54,60 @@ torch::Tensor to_image_pixels(const torch::Tensor& rois, double scale) {
   return b / torch::full_like(b, static_cast<float>(scale));
 }
 
+// res5 over pooled maps [R,C,P,P] in pieces of at most `chunk` ROIs → pool5 [R,D]. Always one call at least, so
+// that zero ROIs still give an empty pool5 of the right width.
+torch::Tensor res5_in_chunks(Detector& detector, const torch::Tensor& pooled, const InferenceOptions& options) {
+  std::vector<torch::Tensor> parts;
+  int64_t start = 0;
+  do {
+    auto piece = pooled.narrow(0, start, std::min(options.max_rois_per_chunk, pooled.size(0) - start));
+    if (options.channels_last) piece = piece.contiguous(torch::MemoryFormat::ChannelsLast);
+    parts.push_back(detector->res5->forward(piece));
+    start += piece.size(0);
+  } while (start < pooled.size(0));
+  return parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
+}
+
+}  // namespace
+
+HeadOutputs run_heads(Detector& detector, const torch::Tensor& pooled, const InferenceOptions& options) {
+  HeadOutputs h = detector->classify(res5_in_chunks(detector, pooled, options));
+  for (auto* t : {&h.pool5, &h.cls_score, &h.cls_prob, &h.bbox_pred, &h.attr_prob})
+    if (t->defined()) *t = t->to(torch::kFloat);
+  return h;
+}
+
+namespace {
+
+void store(ImageDetections& d, const HeadOutputs& h, int64_t offset) {
+  const int64_t n = d.rois.size(0);
+  d.pool5 = h.pool5.narrow(0, offset, n);
+  d.cls_score = h.cls_score.narrow(0, offset, n);
+  d.cls_prob = h.cls_prob.narrow(0, offset, n);
+  d.bbox_pred = h.bbox_pred.narrow(0, offset, n);
+  if (h.attr_prob.defined()) d.attr_prob = h.attr_prob.narrow(0, offset, n);
+}
+
 }  // namespace
 
 std::vector<ImageDetections> detect(Detector& detector, const std::vector<PreparedImage>& images,
                                     const InferenceOptions& options, const std::vector<torch::Tensor>& given_boxes) {
   if (!given_boxes.empty() && given_boxes.size() != images.size())
     fail("detect", "given_boxes must hold one tensor per image");
+  if (options.max_rois_per_chunk < 1) fail("detect", "max_rois_per_chunk must be at least 1");
   torch::NoGradGuard no_grad;
   const auto device = detector->box_head->cls_score->weight.device();
   std::vector<ImageDetections> out(images.size());
-  // Images of the same blob size share one trunk/RPN pass: no padding is involved, so each image's features
-  // are what it would get alone. Other sizes run separately.
-  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> by_size;
-  for (size_t i = 0; i < images.size(); ++i) by_size[{images[i].blob.size(2), images[i].blob.size(3)}].push_back(i);
+  // With share_trunk_pass, images of the same blob size share one trunk/RPN pass (no padding is involved);
+  // otherwise, and always for other sizes, each image runs alone.
+  std::map<std::pair<int64_t, int64_t>, std::vector<size_t>> groups;
+  for (size_t i = 0; i < images.size(); ++i) {
+    const auto key = options.share_trunk_pass ? std::make_pair(images[i].blob.size(2), images[i].blob.size(3))
+                                              : std::make_pair(static_cast<int64_t>(i), int64_t{-1});
+    groups[key].push_back(i);
+  }
   std::vector<torch::Tensor> pooled(images.size());
-  for (const auto& [size, members] : by_size) {
+  for (const auto& [key, members] : groups) {
     std::vector<torch::Tensor> blobs;
     for (size_t i : members) blobs.push_back(images[i].blob);
     auto blob = torch::cat(blobs, 0).to(device, options.dtype);
@@ -90,41 +134,22 @@ std::vector<ImageDetections> detect(Detector& detector, const std::vector<Prepar
         d.rois = rois_from_boxes(given_boxes[i].cpu(), im.scale).to(device);
       }
       d.boxes = to_image_pixels(d.rois, im.scale);
-      pooled[i] = detector->pool(own, d.rois);
+      auto maps = detector->pool(own, d.rois);
+      // One image at a time: its pooled maps (up to 240 MB in float32) are dropped as soon as res5 has run.
+      if (options.chunk_within_image) store(d, run_heads(detector, maps, options), 0);
+      else pooled[i] = std::move(maps);
     }
   }
-  // res5 and heads over all ROIs, in chunks of whole images' ROIs concatenated.
-  const auto all = pooled.empty() ? torch::Tensor() : torch::cat(pooled, 0);
+  if (options.chunk_within_image || images.empty()) return out;
+  // res5 and heads over the ROIs of all images together.
+  auto all = torch::cat(pooled, 0);
   pooled.clear();
-  std::vector<HeadOutputs> parts;
-  if (!all.defined()) return out;
-  // At least one call, so that images without ROIs still get (empty) outputs of the right shapes.
-  int64_t start = 0;
-  do {
-    const int64_t n = std::min(options.max_rois_per_chunk, all.size(0) - start);
-    auto chunk = all.narrow(0, start, n);
-    if (options.channels_last) chunk = chunk.contiguous(torch::MemoryFormat::ChannelsLast);
-    parts.push_back(detector->heads(chunk));
-    start += n;
-  } while (start < all.size(0));
-  auto gather = [&](torch::Tensor HeadOutputs::*field) {
-    std::vector<torch::Tensor> ts;
-    for (auto& p : parts)
-      if ((p.*field).defined()) ts.push_back((p.*field).to(torch::kFloat));
-    return ts.empty() ? torch::Tensor() : torch::cat(ts, 0);
-  };
-  const auto pool5 = gather(&HeadOutputs::pool5), cls_score = gather(&HeadOutputs::cls_score),
-             cls_prob = gather(&HeadOutputs::cls_prob), bbox_pred = gather(&HeadOutputs::bbox_pred),
-             attr_prob = gather(&HeadOutputs::attr_prob);
+  const HeadOutputs h = run_heads(detector, all, options);
+  all = torch::Tensor();
   int64_t offset = 0;
   for (auto& d : out) {
-    const int64_t n = d.rois.size(0);
-    d.pool5 = pool5.narrow(0, offset, n);
-    d.cls_score = cls_score.narrow(0, offset, n);
-    d.cls_prob = cls_prob.narrow(0, offset, n);
-    d.bbox_pred = bbox_pred.narrow(0, offset, n);
-    if (attr_prob.defined()) d.attr_prob = attr_prob.narrow(0, offset, n);
-    offset += n;
+    store(d, h, offset);
+    offset += d.rois.size(0);
   }
   return out;
 }

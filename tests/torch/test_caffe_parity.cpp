@@ -130,6 +130,25 @@ TEST_F(CaffeParity, GivenBoxes) {
   expect_abs(h.attr_prob, blob("given_attr_prob"), 1e-5, "given_attr_prob");
 }
 
+// The path generate_tsv takes on the CPU: the affine folded into each convolution, res5 in small per-image chunks.
+TEST_F(CaffeParity, ExtractionPathOnTheCpu) {
+  Detector net(load_arch(std::string(BUA_SOURCE_DIR) + "/configs/reduced_caffe_ref.yml"));
+  import_caffe_weights(net, read_caffemodel(kDir + "/weights.caffemodel"), CaffeImportScope::kFull, "weights");
+  InferenceOptions o;
+  prepare_for_inference(net, torch::kFloat, o);
+  ASSERT_LT(o.max_rois_per_chunk, 300);  // the 300 ROIs run in several chunks
+  const auto h = run_heads(net, net->pool(blob("res4_out"), blob("rois")), o);
+  expect_rel(h.pool5, blob("pool5_flat"), 1e-4, "pool5_flat");
+  expect_abs(h.cls_prob, blob("cls_prob"), 1e-5, "cls_prob");
+  expect_rel(h.bbox_pred, blob("bbox_pred"), 1e-4, "bbox_pred");
+  expect_abs(h.attr_prob, blob("attr_prob"), 1e-5, "attr_prob");
+  // From the JPEG with the given boxes, through detect().
+  const auto im = prepare_image(read_image(kDir + "/messi5.jpg"), kMeans, 400, 700);
+  const auto d = detect(net, {im}, o, {blob("given_boxes")}).at(0);
+  expect_rel(d.pool5, blob("given_pool5_flat"), 1e-3, "given_pool5_flat");
+  expect_abs(d.cls_prob, blob("given_cls_prob"), 1e-4, "given_cls_prob");
+}
+
 TEST_F(CaffeParity, BoxSelectionIsExact) {
   const auto rois = blob("rois");
   const auto boxes = rois.narrow(1, 1, 4) / torch::full({rois.size(0), 4}, static_cast<float>(scale_));

@@ -33,6 +33,8 @@ class DetectorImpl : public torch::nn::Module {
   // res5 + heads on pooled maps [R,C,P,P]. The attribute head reads `attr_classes` when given (training:
   // ground-truth labels), else the argmax of cls_score, background included, as the released test net does.
   HeadOutputs heads(const torch::Tensor& pooled, const torch::Tensor& attr_classes = {});
+  // The heads after res5: class, box and attribute outputs of pool5 [R,D] (heads = res5 then classify).
+  HeadOutputs classify(const torch::Tensor& pool5, const torch::Tensor& attr_classes = {});
 
   const ArchConfig& arch() const { return arch_; }
   const torch::Tensor& cell_anchors() const { return cell_anchors_; }

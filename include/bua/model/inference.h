@@ -13,15 +13,29 @@
 
 namespace bua {
 
+// res5 on the CPU runs this many ROIs at a time, so that their activations (2048x14x14 each) stay in the cache.
+// On the 2-core machine (benchmarks/results/extract_cpu_*.txt) res5 for 300 ROIs took, in float32, 6.1-6.9 s at
+// 2 or 4 ROIs, 12 s at 8 and about 25 s at all 300; in bf16 about 3 s at 2 to 8 ROIs, 5 s at 16.
+constexpr int64_t kCpuRoisPerChunk = 4;
+
 struct InferenceOptions {
   ProposalOptions proposals;           // TEST.RPN_* of the config
-  int64_t max_rois_per_chunk = 4096;   // bounds the memory of the batched res5 head
+  // ROIs per res5 pass. CUDA wants thousands at once; on the CPU a few at a time keep res5's activations in the
+  // cache, which is several times faster than all 300 of an image at once (set by prepare_for_inference).
+  int64_t max_rois_per_chunk = 4096;
+  // Chunks hold one image's ROIs only, and the heads run per image: an image's outputs are then what it gets
+  // alone whatever else shares its batch, and only one image's pooled maps are held at a time.
+  bool chunk_within_image = false;
+  // Images of one blob size share a trunk pass. oneDNN's float32 convolutions round differently for a batch of
+  // two than for one image, so the CPU runs each image alone (a 600x1000 image already fills its cores).
+  bool share_trunk_pass = true;
   torch::ScalarType dtype = torch::kFloat;  // the detector's dtype (kFloat or kBFloat16)
   bool channels_last = false;               // feed NHWC tensors (set by prepare_for_inference)
 };
 
 // Readies a loaded detector for extraction on its device: casts it to `dtype`, folds every frozen affine into
-// its convolution and, on CUDA, lays the convolutions out channels-last. Sets options.dtype/channels_last.
+// its convolution and, on CUDA, lays the convolutions out channels-last. Sets options.dtype/channels_last and,
+// on the CPU, one image per trunk pass and small per-image res5 chunks.
 void prepare_for_inference(Detector& detector, torch::ScalarType dtype, InferenceOptions& options);
 
 struct ImageDetections {
@@ -44,6 +58,9 @@ InferenceOptions inference_options(const Config& cfg);
 // image pixels per image: they replace the proposals (the original's force_boxes / test_gt mode).
 std::vector<ImageDetections> detect(Detector& detector, const std::vector<PreparedImage>& images,
                                     const InferenceOptions& options, const std::vector<torch::Tensor>& given_boxes = {});
+
+// res5 (in chunks of options.max_rois_per_chunk ROIs) and the heads on pooled maps [R,C,P,P]; float32 outputs.
+HeadOutputs run_heads(Detector& detector, const torch::Tensor& pooled, const InferenceOptions& options);
 
 // boxes [R,4] → rois [R,5] = (0, x1, y1, x2, y2): the layout of the net's rois blob (one image).
 torch::Tensor with_batch_index(const torch::Tensor& boxes);
