@@ -54,7 +54,10 @@ int main(int argc, char** argv) {
     for (const auto& e : entries) path_of[e.id] = e.path;
 
     std::optional<bua::LoadedModel> model;
-    if (!net.empty()) model = bua::load_model(net, bua::parse_device(device));
+    if (!net.empty()) {
+      bua::use_cpu_cores();
+      model = bua::load_model(net, bua::parse_device(device));
+    }
     int drawn = 0;
     auto save = [&](const std::string& id, const cv::Mat& im, const std::vector<bua::DrawnBox>& boxes) {
       const auto path = (fs::path(out) / (id + ".png")).string();

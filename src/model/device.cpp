@@ -1,7 +1,10 @@
 #include "bua/model/device.h"
 
+#include <sched.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 
@@ -61,6 +64,16 @@ std::vector<torch::Device> parse_gpu_list(const std::string& text) {
 void use_exact_float32() {
   at::globalContext().setAllowTF32CuDNN(false);
   at::globalContext().setAllowTF32CuBLAS(false);
+}
+
+int use_cpu_cores(int processes_per_machine) {
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) return torch::get_num_threads();
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+  const int threads = std::max(1, cores / std::max(1, processes_per_machine));
+  torch::set_num_threads(threads);
+  return threads;
 }
 
 torch::ScalarType parse_dtype(const std::string& text) {
