@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
     const torch::Device dev = bua::parse_device(device);
     const torch::ScalarType compute = bua::parse_dtype(dtype);
     bua::use_exact_float32();
-    bua::use_cpu_cores();
+    bua::setup_cpu_runtime();
     const bua::Config cfg = bua::load_config({cfg_path});
     const auto arch = bua::load_arch(arch_path);
     bua::Detector det(arch);

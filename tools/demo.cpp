@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
 
     std::optional<bua::LoadedModel> model;
     if (!net.empty()) {
-      bua::use_cpu_cores();
+      bua::setup_cpu_runtime();
       model = bua::load_model(net, bua::parse_device(device));
     }
     int drawn = 0;

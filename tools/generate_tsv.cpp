@@ -168,7 +168,7 @@ int main(int argc, char** argv) {
       return s.failed;
     };
     bua::use_exact_float32();
-    bua::use_cpu_cores();
+    bua::setup_cpu_runtime();
     // cuDNN picks its fastest algorithms per input shape; images come in a limited set of sizes.
     at::globalContext().setBenchmarkCuDNN(a.cudnn_benchmark);
     const auto gpus = bua::parse_gpu_list(a.gpus);

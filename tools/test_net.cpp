@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
     if (no_cache || !cache_valid) {
       fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
       bua::use_exact_float32();
-      bua::use_cpu_cores(env.active() ? env.world_size : 1);
+      bua::setup_cpu_runtime(env.active() ? env.world_size : 1);
       torch::Device dev = bua::parse_device(device);
       if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
       auto model = bua::load_model(net, dev);

@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     torch::Device dev = bua::parse_device(device);
     // Ranks on one machine share its cores (torchrun says how many there are; else assume all ranks are here).
     const char* local_world = std::getenv("LOCAL_WORLD_SIZE");
-    bua::use_cpu_cores(local_world ? std::max(1, std::atoi(local_world)) : env.world_size);
+    bua::setup_cpu_runtime(local_world ? std::max(1, std::atoi(local_world)) : env.world_size);
     if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
 
     bua::VgLoadOptions lo;

@@ -1,10 +1,12 @@
 #include "bua/model/device.h"
 
+#include <malloc.h>
 #include <sched.h>
 #include <torch/torch.h>
 
 #include <algorithm>
 #include <cstdlib>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -66,13 +68,22 @@ void use_exact_float32() {
   at::globalContext().setAllowTF32CuBLAS(false);
 }
 
-int use_cpu_cores(int processes_per_machine) {
-  if (const char* env = std::getenv("OMP_NUM_THREADS"); env && *env) return torch::get_num_threads();
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
-  const int threads = std::max(1, cores / std::max(1, processes_per_machine));
-  torch::set_num_threads(threads);
+int setup_cpu_runtime(int processes_per_machine) {
+#ifdef __GLIBC__
+  // Freed blocks stay in the heap for the next image instead of going back to the kernel. Above 32 MB glibc maps
+  // each allocation afresh, and a first touch of fresh pages is slow on virtual machines: ROI pooling's 240 MB
+  // output took 0.85 s instead of 0.1 s, the trunk 1.1 s instead of 0.6 s. Peak memory is unchanged.
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, std::numeric_limits<int>::max());
+#endif
+  int threads = torch::get_num_threads();
+  if (const char* env = std::getenv("OMP_NUM_THREADS"); !env || !*env) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+    threads = std::max(1, cores / std::max(1, processes_per_machine));
+    torch::set_num_threads(threads);
+  }
   return threads;
 }
 
