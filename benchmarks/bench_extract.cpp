@@ -4,8 +4,11 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -14,6 +17,9 @@
 #include "bua/features/job.h"
 #include "bua/model/checkpoint.h"
 #include "bua/model/device.h"
+#include "bua/model/inference.h"
+#include "bua/io/npy.h"
+#include "bua_bench_paths.h"
 #include "bua/ops/nms.h"
 #include "bua/util/tool_main.h"
 
@@ -72,6 +78,49 @@ std::vector<bua::ImageEntry> synthetic_images(const fs::path& dir, int n, int w,
   return out;
 }
 
+void write_float_npy(const fs::path& path, const torch::Tensor& t) {
+  const auto c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
+  const float* p = c.data_ptr<float>();
+  bua::write_npy(path.string(), bua::NpyArray::from(std::vector<float>(p, p + c.numel()), c.sizes().vec()));
+}
+
+// One image's inputs and our pool5, for the eager reference.
+struct EagerCase {
+  torch::Tensor blob, rois, pool5;
+  double ours_ms = 0;  // our trunk + RPN and proposals + ROI pooling + res5 and heads, mean per image
+};
+
+// Runs benchmarks/eager_reference.py (the same network in eager PyTorch, on the same checkpoint, blob and ROIs,
+// same device and thread count) and prints its stage times, the ratio to ours, and how far its pool5 is from ours.
+void run_eager_reference(const std::string& python, const fs::path& work, const std::string& net,
+                         const std::string& dname, const std::string& device, const EagerCase& c) {
+  const fs::path dir = work / ("eager_" + dname);
+  fs::create_directories(dir);
+  write_float_npy(dir / "blob.npy", c.blob);
+  write_float_npy(dir / "rois.npy", c.rois);
+  write_float_npy(dir / "pool5.npy", c.pool5);
+  const fs::path result = dir / "result.json";
+  fs::remove(result);
+  auto q = [](const fs::path& p) { return "'" + p.string() + "'"; };
+  const std::string cmd = python + " " + q(BUA_EAGER_REFERENCE_SCRIPT) + " --net " + q(net) + " --blob " +
+                          q(dir / "blob.npy") + " --rois " + q(dir / "rois.npy") + " --ours " + q(dir / "pool5.npy") +
+                          " --dtype " + dname + " --device " + device + " --threads " +
+                          std::to_string(torch::get_num_threads()) + " --json " + q(result);
+  if (std::system(cmd.c_str()) != 0 || !fs::exists(result)) {
+    std::cout << dname << " eager PyTorch reference: did not run (" << cmd << ")\n";
+    return;
+  }
+  std::ifstream in(result);
+  const auto j = nlohmann::json::parse(in);
+  const double eager = j.at("total").get<double>();
+  std::cout << dname << " eager PyTorch reference, one image, " << c.rois.size(0) << " ROIs (ms): trunk "
+            << j.at("trunk").get<double>() << ", rpn " << j.at("rpn").get<double>() << ", roi pool "
+            << j.at("roi pool").get<double>() << ", res5+heads " << j.at("res5+heads").get<double>() << ", network "
+            << eager << " vs ours " << c.ours_ms << " (mean per image, incl. proposals): " << eager / c.ours_ms << "x\n";
+  std::cout << dname << " eager vs ours pool5: cosine min " << j.at("cosine_min").get<double>() << ", max |diff| "
+            << j.at("max_abs_diff").get<double>() << " (max |value| " << j.at("max_abs").get<double>() << ")\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,7 +128,9 @@ int main(int argc, char** argv) {
   std::string arch_path = "configs/resnet101_vg.yml", net, device = "cpu", dtypes = "fp32,bf16", image_dir, work = "bench_out";
   int n = 32, width = 640, height = 480, decode_threads = 8, warmup = 4;
   int64_t batch = 8;
-  bool cudnn_benchmark = false;
+  bool cudnn_benchmark = false, channels_last = false, no_eager = false;
+  std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  int64_t rois_per_chunk = 0;
   app.add_option("--arch", arch_path, "architecture for random weights")->capture_default_str();
   app.add_option("--net", net, "checkpoint instead of random weights");
   app.add_option("--device", device)->capture_default_str();
@@ -92,10 +143,15 @@ int main(int argc, char** argv) {
   app.add_option("--decode-threads", decode_threads)->capture_default_str();
   app.add_option("--warmup", warmup, "images run first, untimed")->capture_default_str();
   app.add_option("--work-dir", work)->capture_default_str();
+  app.add_option("--rois-per-chunk", rois_per_chunk, "ROIs per res5 pass instead of the device's default");
+  app.add_flag("--channels-last", channels_last, "NHWC convolutions on the CPU too");
+  app.add_option("--python", python, "Python with torch and torchvision, for the eager reference")->capture_default_str();
+  app.add_flag("--no-eager", no_eager, "skip the eager PyTorch reference");
   app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN time its algorithms per input shape");
   return bua::tool_main(app, argc, argv, [&] {
     const torch::Device dev = bua::parse_device(device);
     bua::use_exact_float32();
+    bua::setup_cpu_runtime();
     at::globalContext().setFlushDenormal(true);
     at::globalContext().setBenchmarkCuDNN(cudnn_benchmark);
     fs::create_directories(work);
@@ -124,6 +180,11 @@ int main(int argc, char** argv) {
       auto model = bua::load_model(net, dev);
       bua::ExtractOptions x = bua::extract_options(cfg);
       bua::prepare_for_inference(model.detector, dtype, x.inference);
+      if (rois_per_chunk > 0) x.inference.max_rois_per_chunk = rois_per_chunk;
+      if (channels_last && !x.inference.channels_last) {
+        bua::fuse_conv_affine(*model.detector, true);
+        x.inference.channels_last = true;
+      }
 
       // Per-stage breakdown on the first images, one image at a time for the trunk, batched heads.
       {
@@ -131,6 +192,7 @@ int main(int argc, char** argv) {
         const int m = std::min<int>(static_cast<int>(entries.size()), 16);
         double t_decode = 0, t_trunk = 0, t_rpn = 0, t_pool = 0, t_heads = 0, t_select = 0;
         int64_t proposals_seen = 0;
+        EagerCase eager;
         for (int rep = 0; rep < 2; ++rep) {  // first pass warms up
           t_decode = t_trunk = t_rpn = t_pool = t_heads = t_select = 0;
           std::vector<torch::Tensor> pooled;
@@ -158,22 +220,28 @@ int main(int argc, char** argv) {
             all_boxes.push_back(p.boxes);
             sync(dev);
             t_pool += now() - t;
+            if (i == 0) eager.blob = ims.back().blob, eager.rois = rois;
           }
           double t = now();
-          auto all = torch::cat(pooled, 0);
-          if (x.inference.channels_last) all = all.contiguous(torch::MemoryFormat::ChannelsLast);
-          const auto h = model.detector->heads(all);
+          std::vector<torch::Tensor> cls_prob;  // per image
+          if (x.inference.chunk_within_image) {
+            for (const auto& p : pooled) {
+              const auto h = bua::run_heads(model.detector, p, x.inference);
+              if (cls_prob.empty()) eager.pool5 = h.pool5;
+              cls_prob.push_back(h.cls_prob);
+            }
+          } else {
+            const auto h = bua::run_heads(model.detector, torch::cat(pooled, 0), x.inference);
+            eager.pool5 = h.pool5.narrow(0, 0, pooled[0].size(0));
+            int64_t off = 0;
+            for (const auto& p : pooled) cls_prob.push_back(h.cls_prob.narrow(0, off, p.size(0))), off += p.size(0);
+          }
           sync(dev);
           t_heads += now() - t;
           t = now();
-          int64_t off = 0;
           proposals_seen = 0;
           for (const auto& b : all_boxes) proposals_seen += b.size(0);
-          for (int i = 0; i < m; ++i) {
-            const auto k = all_boxes[i].size(0);
-            bua::select_boxes(all_boxes[i], h.cls_prob.narrow(0, off, k), x.selection);
-            off += k;
-          }
+          for (int i = 0; i < m; ++i) bua::select_boxes(all_boxes[i], cls_prob[i], x.selection);
           sync(dev);
           t_select += now() - t;
         }
@@ -181,7 +249,11 @@ int main(int argc, char** argv) {
         std::cout << dname << " proposals per image: " << proposals_seen / m << "\n";
         std::cout << dname << " per image (ms): decode+prepare " << ms(t_decode) << " (CPU, one thread), trunk "
                   << ms(t_trunk) << ", rpn+proposals " << ms(t_rpn) << ", roi pool " << ms(t_pool) << ", res5+heads "
-                  << ms(t_heads) << " (batched), selection incl. 1600-class NMS " << ms(t_select) << "\n";
+                  << ms(t_heads) << " (" << x.inference.max_rois_per_chunk << " ROIs per res5 pass"
+                  << (x.inference.chunk_within_image ? ", per image" : "") << (x.inference.channels_last ? ", NHWC" : "")
+                  << "), selection incl. 1600-class NMS " << ms(t_select) << "\n";
+        eager.ours_ms = ms(t_trunk + t_rpn + t_pool + t_heads);
+        if (!no_eager) run_eager_reference(python, work, net, dname, device, eager);
       }
 
       // End to end: decode on threads, network, selection, TSV rows written.

@@ -7,6 +7,7 @@ PACKAGES=(
   libyaml-cpp-dev libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libgloo-dev libhdf5-dev
   python3 python3-numpy python3-torch python3-h5py
+  python3-yaml python3-torchvision  # arch YAML and ROI pooling for the eager PyTorch reference of benchmarks/eager_reference.py
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
