@@ -34,7 +34,7 @@ struct InferenceOptions {
 };
 
 // Readies a loaded detector for extraction on its device: casts it to `dtype`, folds every frozen affine into
-// its convolution and, on CUDA, lays the convolutions out channels-last. Sets options.dtype/channels_last and,
+// its convolution and lays the convolutions out channels-last. Sets options.dtype/channels_last and,
 // on the CPU, one image per trunk pass and small per-image res5 chunks.
 void prepare_for_inference(Detector& detector, torch::ScalarType dtype, InferenceOptions& options);
 
