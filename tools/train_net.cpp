@@ -2,8 +2,6 @@
 // tools/train_net_multi_gpu.py. One process per GPU (or CPU process) started torchrun-style; see README.
 #include <torch/torch.h>
 
-#include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -64,9 +62,7 @@ int main(int argc, char** argv) {
     if (batch_norm && !from_scratch && resume.empty())
       bua::fail("--batch-norm", "is for --from-scratch (it replaces every trained affine by fresh statistics)");
     torch::Device dev = bua::parse_device(device);
-    // Ranks on one machine share its cores (torchrun says how many there are; else assume all ranks are here).
-    const char* local_world = std::getenv("LOCAL_WORLD_SIZE");
-    bua::setup_cpu_runtime(local_world ? std::max(1, std::atoi(local_world)) : env.world_size);
+    bua::setup_cpu_runtime(env.world_size);  // ranks on one machine share its cores
     if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
 
     bua::VgLoadOptions lo;

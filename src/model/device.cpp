@@ -81,6 +81,9 @@ int setup_cpu_runtime(int processes_per_machine) {
     cpu_set_t set;
     CPU_ZERO(&set);
     const int cores = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+    // torchrun says how many ranks share this machine; without it, assume all `processes_per_machine` do.
+    if (const char* local = std::getenv("LOCAL_WORLD_SIZE"); local && std::atoi(local) > 0)
+      processes_per_machine = std::atoi(local);
     threads = std::max(1, cores / std::max(1, processes_per_machine));
     torch::set_num_threads(threads);
   }

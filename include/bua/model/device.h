@@ -16,10 +16,12 @@ std::vector<torch::Device> parse_gpu_list(const std::string& text);
 // "bf16" | "fp32" (also "float32", "bfloat16").
 torch::ScalarType parse_dtype(const std::string& text);
 
-// Readies the process for CPU work, as the tools call it first. Torch's intra-op threads: the CPUs this process
-// may run on, shared among `processes_per_machine` processes, unless OMP_NUM_THREADS is set (LibTorch counts
-// physical cores itself and, on some virtual machines, finds 1 of 2; the CPU extraction runs ~1.8x faster on
-// both). Memory: freed blocks are kept for reuse rather than returned to the kernel (glibc). Returns the threads.
+// Readies the process for CPU work; the tools call it first.
+// - Torch's intra-op threads: the CPUs this process may run on, shared among LOCAL_WORLD_SIZE (torchrun) or else
+//   `processes_per_machine` processes, unless OMP_NUM_THREADS is set. LibTorch counts physical cores itself and,
+//   on some virtual machines, finds 1 of 2; the CPU extraction runs ~1.8x faster on both.
+// - Memory: freed blocks are kept for reuse rather than returned to the kernel (glibc).
+// Returns the thread count in use.
 int setup_cpu_runtime(int processes_per_machine = 1);
 
 // fp32 means IEEE float32 on the GPU too: TF32 convolutions and matmuls (Torch's default for cuDNN) would
