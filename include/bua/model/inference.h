@@ -1,6 +1,7 @@
-// im_detect of the original (lib/fast_rcnn/test.py) for many images at once: the trunk and RPN run per
-// image at the image's own size (no padding, so batching cannot change a feature), then res5 and the heads
-// run over the ROIs of all images together, in chunks.
+// im_detect of the original (lib/fast_rcnn/test.py) for many images at once: the trunk and RPN run at each
+// image's own size (no padding), then res5 and the heads run in chunks of ROIs. On CUDA same-size images share
+// a trunk pass and chunks gather the ROIs of all images; on the CPU every image runs alone, in small chunks,
+// so batching cannot change a feature there (tests/torch/test_inference_batching.cpp).
 #pragma once
 #include <torch/types.h>
 
