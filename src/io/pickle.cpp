@@ -118,6 +118,13 @@ void check_pickle_lengths(const std::string& bytes, const std::string& where) {
     if (end == std::string::npos) need(n - at + 1, op);
     at = end + 1;
   };
+  auto counted = [&](int width, char op) {
+    need(static_cast<size_t>(width), op);
+    const uint64_t len = le(width);
+    at += static_cast<size_t>(width);
+    if (len > n) need(n + 1, op);  // before narrowing to size_t
+    need(static_cast<size_t>(len), op), at += static_cast<size_t>(len);
+  };
   while (at < n) {
     const char op = bytes[at++];
     switch (op) {
@@ -143,29 +150,10 @@ void check_pickle_lengths(const std::string& bytes, const std::string& where) {
       // Newline-terminated arguments (GLOBAL has two).
       case 'c': line(op), line(op); break;
       case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'g': case 'p': line(op); break;
-      // Length-prefixed arguments: the length must fit in what is left.
-      case 'U': case 'C': case '\x8c': case '\x8a': {
-        need(1, op);
-        const uint64_t len = le(1);
-        at += 1;
-        need(len, op), at += len;
-        break;
-      }
-      case 'T': case 'B': case 'X': case '\x8b': {
-        need(4, op);
-        const uint64_t len = le(4);
-        at += 4;
-        need(len, op), at += len;
-        break;
-      }
-      case '\x8d': case '\x8e': case '\x96': {
-        need(8, op);
-        const uint64_t len = le(8);
-        at += 8;
-        if (len > n) need(n + 1, op);
-        need(static_cast<size_t>(len), op), at += static_cast<size_t>(len);
-        break;
-      }
+      // Length-prefixed arguments (a 1-, 4- or 8-byte length): the length must fit in what is left.
+      case 'U': case 'C': case '\x8c': case '\x8a': counted(1, op); break;
+      case 'T': case 'B': case 'X': case '\x8b': counted(4, op); break;
+      case '\x8d': case '\x8e': case '\x96': counted(8, op); break;
       default: return;  // an opcode this walk does not know: the unpickler decides
     }
   }
