@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
   std::string arch_path = "configs/resnet101_vg.yml", net, device = "cpu", dtypes = "fp32,bf16", image_dir, work = "bench_out";
   int n = 32, width = 640, height = 480, decode_threads = 8, warmup = 4;
   int64_t batch = 8;
-  bool cudnn_benchmark = false, channels_last = false, no_eager = false;
+  bool cudnn_benchmark = false, no_eager = false;
   std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   int64_t rois_per_chunk = 0;
   app.add_option("--arch", arch_path, "architecture for random weights")->capture_default_str();
@@ -144,7 +144,6 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup, "images run first, untimed")->capture_default_str();
   app.add_option("--work-dir", work)->capture_default_str();
   app.add_option("--rois-per-chunk", rois_per_chunk, "ROIs per res5 pass instead of the device's default");
-  app.add_flag("--channels-last", channels_last, "NHWC convolutions on the CPU too");
   app.add_option("--python", python, "Python with torch and torchvision, for the eager reference")->capture_default_str();
   app.add_flag("--no-eager", no_eager, "skip the eager PyTorch reference");
   app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN time its algorithms per input shape");
@@ -181,10 +180,6 @@ int main(int argc, char** argv) {
       bua::ExtractOptions x = bua::extract_options(cfg);
       bua::prepare_for_inference(model.detector, dtype, x.inference);
       if (rois_per_chunk > 0) x.inference.max_rois_per_chunk = rois_per_chunk;
-      if (channels_last && !x.inference.channels_last) {
-        bua::fuse_conv_affine(*model.detector, true);
-        x.inference.channels_last = true;
-      }
 
       // Per-stage breakdown on the first images, one image at a time for the trunk, batched heads.
       {
