@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "bua/util/error.h"
+
 namespace bua {
 namespace {
 
@@ -57,6 +59,11 @@ std::string one_line_error(std::string_view what) {
 std::string one_line_error(const std::exception& e) {
   if (dynamic_cast<const std::bad_alloc*>(&e) != nullptr) return "out of memory (std::bad_alloc)";
   return one_line_error(std::string_view(e.what()));
+}
+
+std::string error_message(const std::exception& e) {
+  if (dynamic_cast<const Error*>(&e) != nullptr) return without_foreign_trace(e.what());
+  return one_line_error(e);
 }
 
 }  // namespace bua

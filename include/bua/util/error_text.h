@@ -17,4 +17,9 @@ std::string without_foreign_trace(std::string_view what);
 std::string one_line_error(std::string_view what);
 std::string one_line_error(const std::exception& e);
 
+// What a user reads of an error that ends a command (a tool's last line, a Python exception): a bua::Error's
+// message without a quoted foreign trace, its line breaks kept (a list of mismatched tensors); anything else
+// (c10::Error, cv::Exception, std::bad_alloc ...) as one_line_error.
+std::string error_message(const std::exception& e);
+
 }  // namespace bua

@@ -21,13 +21,9 @@ int tool_main(CLI::App& app, int argc, char** argv, Body&& body) {
   }
   try {
     return body();
-  } catch (const Error& e) {
-    // Our messages may span lines (a list of mismatched tensors); a LibTorch trace quoted in one is dropped.
-    std::cerr << app.get_name() << ": error: " << without_foreign_trace(e.what()) << "\n";
-    return 1;
   } catch (const std::exception& e) {
-    // c10::Error, cv::Exception, std::bad_alloc ...: one line, no stack trace.
-    std::cerr << app.get_name() << ": error: " << one_line_error(e) << "\n";
+    // bua::Error, c10::Error, cv::Exception, std::bad_alloc ...: the message, no stack trace.
+    std::cerr << app.get_name() << ": error: " << error_message(e) << "\n";
     return 1;
   }
 }
