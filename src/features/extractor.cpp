@@ -2,6 +2,7 @@
 
 #include <torch/torch.h>
 
+#include "bua/features/image_list.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
 
@@ -47,6 +48,17 @@ ExtractOptions extract_options(const Config& cfg) {
   o.selection.nms_thresh = cfg.TEST.NMS;
   o.inference = inference_options(cfg);
   return o;
+}
+
+PreparedImage prepare_image(const cv::Mat& bgr, const ExtractOptions& options) {
+  return prepare_image(bgr, options.pixel_means, options.target_size, options.max_size);
+}
+
+PreparedImage prepare_image_file(const std::string& path, const ExtractOptions& options) {
+  // Opened only when a regular file: a FIFO would block the reader, /dev/zero fill the memory.
+  const std::string not_file = not_a_regular_file(path);
+  if (!not_file.empty()) fail(path, not_file);
+  return prepare_image(read_image(path, options.image), options);
 }
 
 FeatureRecord make_feature_record(const std::string& image_id, const ImageDetections& d, const torch::Tensor& keep) {

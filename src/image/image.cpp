@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -203,6 +204,23 @@ cv::Mat read_image(const std::string& path, ExifMode exif) {
   ImageReadOptions options;
   options.exif = exif;
   return read_image(path, options);
+}
+
+cv::Mat image_from_pixels(const uint8_t* pixels, int64_t height, int64_t width, int64_t channels,
+                          const std::string& name) {
+  if (channels != 1 && channels != 3)
+    fail(name, "expected 3 channels (B, G, R) or 1 (grey), got " + std::to_string(channels));
+  if (height <= 0 || width <= 0)
+    fail(name, "empty image (" + std::to_string(width) + "x" + std::to_string(height) + " pixels)");
+  // cv::Mat sizes are int; the row of a 3-channel image must fit too.
+  if (height > std::numeric_limits<int>::max() || width * channels > std::numeric_limits<int>::max())
+    fail(name, "image of " + std::to_string(width) + "x" + std::to_string(height) + " pixels is too large");
+  const int type = channels == 3 ? CV_8UC3 : CV_8UC1;
+  const cv::Mat view(static_cast<int>(height), static_cast<int>(width), type, const_cast<uint8_t*>(pixels));
+  cv::Mat bgr;
+  if (channels == 3) bgr = view.clone();
+  else cv::cvtColor(view, bgr, cv::COLOR_GRAY2BGR);
+  return bgr;
 }
 
 double image_scale(int64_t height, int64_t width, int64_t target_size, int64_t max_size) {

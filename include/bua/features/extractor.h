@@ -37,6 +37,12 @@ struct ExtractOptions {
 // defaults (10..100, conf 0.2).
 ExtractOptions extract_options(const Config& cfg);
 
+// An image as extract_features takes it: scaled and mean-subtracted with the options' TEST.SCALES, MAX_SIZE and
+// PIXEL_MEANS. The file form opens regular files only and decodes with options.image (--exif ...); both throw
+// bua::Error naming the file or the problem. generate_tsv's job and the Python module prepare every image so.
+PreparedImage prepare_image(const cv::Mat& bgr, const ExtractOptions& options);
+PreparedImage prepare_image_file(const std::string& path, const ExtractOptions& options);
+
 // One image's record. `keep` selects rows of `d` (all rows when undefined: the given-boxes mode keeps the
 // caller's boxes, in their order).
 FeatureRecord make_feature_record(const std::string& image_id, const ImageDetections& d, const torch::Tensor& keep);

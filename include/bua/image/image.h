@@ -41,6 +41,13 @@ cv::Mat read_image(const std::string& path, ExifMode exif = ExifMode::kApply);
 cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, const ImageReadOptions& options);
 cv::Mat decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ExifMode exif = ExifMode::kApply);
 
+// An image already decoded in memory (a numpy array from cv2.imread, a camera frame): height x width 8-bit pixels,
+// row after row, `channels` 3 (B, G, R) or 1 (grey, repeated into B, G and R, as cv2.imread(IMREAD_COLOR)
+// decodes a grey file). Returns a BGR copy. Throws bua::Error naming `name` for another channel count, an
+// empty image or a side beyond OpenCV's int.
+cv::Mat image_from_pixels(const uint8_t* pixels, int64_t height, int64_t width, int64_t channels,
+                          const std::string& name);
+
 // What the header of a JPEG, PNG, BMP or WebP declares, read without decoding. `known` is false for other
 // formats (left to OpenCV); `error` is set when the header or the chunk structure is corrupt (a PNG chunk
 // longer than the file), `truncated` when a JPEG ends before its EOI marker.
