@@ -7,6 +7,7 @@ PACKAGES=(
   libyaml-cpp-dev libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas0-pthread libgloo-dev libhdf5-dev
   python3 python3-numpy python3-torch python3-h5py
+  pybind11-dev python3-dev  # the Python module `bua` (src/python), built into build/python
   python3-yaml python3-torchvision  # arch YAML and ROI pooling for the eager PyTorch reference of benchmarks/eager_reference.py
 )
 missing=()
