@@ -70,8 +70,8 @@ signal.signal(signal.SIGINT, signal.default_int_handler)  # even where the paren
 net, cfg, image, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 it = bua.Extractor(net, cfg=cfg).extract_many([image] * n, batch_images=1, decode_threads=1)
 records = [next(it)]
-print("started", flush=True)
-try:
+try:  # a signal that comes before extend() starts is caught too
+    print("started", flush=True)
     records.extend(it)
     print("finished", len(records), flush=True)
 except KeyboardInterrupt:
