@@ -6,15 +6,22 @@
 //
 // Order of a run: every file of tests/fuzz/corpus/<target>/ and every seed the target makes, unmutated (so
 // the hostile inputs of the corpus are rechecked on every run), then mutations of those and of the
-// mutants the parser accepted, until the iteration count or the time budget is spent.
-//   BUA_FUZZ_SECONDS=N      run each target N seconds (iterations unbounded) instead of the short run
-//   BUA_FUZZ_ITERATIONS=N   iterations per target (default: kDefaultIterations)
+// mutants the parser accepted, until the iteration count is spent. The suite's run is a count, never a
+// clock: the same seed runs the same inputs on every machine, however fast, and prints how many.
+//   BUA_FUZZ_ITERATIONS=N   mutations per target (default: the target's own count)
+//   BUA_FUZZ_SECONDS=N      a long run instead: each target N seconds, iterations unbounded
 //   BUA_FUZZ_SEED=N         another sequence of mutations (default 1)
 //   BUA_FUZZ_ARTIFACTS=DIR  where failing inputs are saved
-//   BUA_FUZZ_SLOW_SECONDS=N an input the parser takes longer than this on is a finding too (default 5: the
-//                           inputs are kilobytes; seconds mean a size or count from the file left unbounded)
-//   An input that raises the process's peak memory by more than kMaxGrowthMb is a finding as well (the
+//   BUA_FUZZ_SLOW_SECONDS=N an input the parser takes longer than this on is a finding too (the inputs are
+//                           kilobytes; seconds mean a size or count from the file left unbounded). Off in the
+//                           suite's short run, whose verdict must not depend on the machine's speed: there the
+//                           slowest input is only printed. Long runs (BUA_FUZZ_SECONDS) use 5 s by default.
+//   An input that raises the process's peak memory by more than kMaxGrowthMb is a finding in every run (the
 //   same unbounded size, told by memory, which unlike time does not depend on the machine's speed).
+// A time guard (kGuardSeconds) still ends a short run that a very slow machine would not finish within
+// ctest's timeout; when it fires the run says so and how many executions it made, and it is not a finding.
+// An input the harness itself cannot lay out as files (a bundle part whose name is too long for the file
+// system) is skipped and counted, never a finding: it says nothing about the parser.
 #pragma once
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -62,11 +69,11 @@ class Violation : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
-// The short run of the test suite: this many iterations per target, or kDefaultSeconds, whichever ends
-// first (the time cap keeps the suite near a minute on a loaded 2-core machine; the sequence of inputs is
-// the same on every run, only its length may vary).
+// A target's short run in the suite: this many mutations after the fixed inputs (targets that cost more per
+// input pass a smaller count), with kGuardSeconds as a guard that is reported, never counted as a finding.
 constexpr int64_t kDefaultIterations = 3000;
-constexpr double kDefaultSeconds = 3.0;
+constexpr double kGuardSeconds = 200;  // ctest gives each fuzz test 300 s
+constexpr double kLongRunSlowSeconds = 5.0;
 constexpr long kMaxGrowthMb = 1024;
 
 inline long peak_rss_mb() {
@@ -77,24 +84,39 @@ inline long peak_rss_mb() {
 
 struct Budget {
   int64_t iterations = kDefaultIterations;
-  double seconds = kDefaultSeconds;
+  double seconds = kGuardSeconds;  // a guard in the short run; the budget itself in a long run
+  bool timed = false;              // a long run (BUA_FUZZ_SECONDS): time, not the count, ends it
   uint64_t seed = 1;
-  double slow_seconds = 5.0;
+  double slow_seconds = 0;         // 0: slowness is printed, not a finding
 };
 
-inline Budget budget_from_env(int64_t iterations = kDefaultIterations, double seconds = kDefaultSeconds) {
+inline Budget budget_from_env(int64_t iterations = kDefaultIterations) {
   Budget b;
   b.iterations = iterations;
-  b.seconds = seconds;
   if (const char* s = std::getenv("BUA_FUZZ_SECONDS"); s && *s) {
     b.seconds = std::max(0.1, std::atof(s));
     b.iterations = INT64_MAX;
+    b.timed = true;
+    b.slow_seconds = kLongRunSlowSeconds;
   }
   if (const char* s = std::getenv("BUA_FUZZ_ITERATIONS"); s && *s) b.iterations = std::max<int64_t>(0, std::atoll(s));
   if (const char* s = std::getenv("BUA_FUZZ_SEED"); s && *s) b.seed = std::strtoull(s, nullptr, 10);
   if (const char* s = std::getenv("BUA_FUZZ_SLOW_SECONDS"); s && *s) b.slow_seconds = std::atof(s);
   return b;
 }
+
+// Thrown by the harness (never by a parser) for an input it cannot lay out as files: the input is skipped.
+class SkipInput : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Thrown by the harness when it fails for a reason of its own (the scratch folder cannot be written): the
+// test fails as the harness's failure, not as a finding of the parser.
+class HarnessError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 inline fs::path artifact_dir(const std::string& target) {
   const char* env = std::getenv("BUA_FUZZ_ARTIFACTS");
@@ -111,14 +133,14 @@ inline fs::path corpus_dir(const std::string& target) {
 
 inline std::string read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("fuzz: cannot read " + path.string());
+  if (!in) throw HarnessError("fuzz: cannot read " + path.string());
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 inline void write_bytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out.flush()) throw std::runtime_error("fuzz: cannot write " + path.string());
+  if (!out.flush()) throw HarnessError("fuzz: cannot write " + path.string());
 }
 
 inline uint64_t fnv1a(const char* data, size_t size) {
@@ -313,9 +335,12 @@ struct Finding {
 };
 
 struct RunStats {
-  int64_t executions = 0;
-  int64_t accepted = 0;  // inputs the parser returned on (the rest threw bua::Error)
+  int64_t executions = 0;  // inputs given to the parser
+  int64_t accepted = 0;    // inputs the parser returned on (the rest threw bua::Error)
+  int64_t skipped = 0;     // inputs the harness could not lay out (SkipInput), not given to the parser
+  bool guard_hit = false;  // the short run's time guard ended it before its count
   double seconds = 0;
+  double slowest_seconds = 0;  // the parser's longest time on one input
   std::vector<Finding> findings;
 };
 
@@ -331,7 +356,9 @@ inline std::vector<std::string> load_corpus(const std::string& target) {
   return out;
 }
 
-// Runs `target` over its corpus and `seeds`, then mutants, within `budget`. Stops at the third finding.
+// Runs `target` over its corpus and `seeds`, then `budget.iterations` mutants (or, in a long run, mutants
+// until `budget.seconds`). Stops at the third finding. A HarnessError leaves it: the test fails as the
+// harness's own failure.
 inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, const Budget& budget) {
   detail::install_crash_handlers();
   const fs::path artifacts = artifact_dir(target.name);
@@ -359,6 +386,13 @@ inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, c
       accepted = true;
     } catch (const bua::Error&) {
       // The one acceptable way to refuse an input.
+    } catch (const SkipInput&) {
+      detail::crash_state().data = nullptr;
+      ++stats.skipped;
+      return false;
+    } catch (const HarnessError&) {
+      detail::crash_state().data = nullptr;
+      throw;
     } catch (const Violation& v) {
       problem = std::string("silent garbage: ") + v.what();
     } catch (const std::exception& e) {
@@ -369,6 +403,7 @@ inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, c
     detail::crash_state().data = nullptr;
     const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - input_start).count();
     const long grew = peak_rss_mb() - rss_before;
+    stats.slowest_seconds = std::max(stats.slowest_seconds, took);
     if (problem.empty() && grew > kMaxGrowthMb)
       problem = "raised the peak memory by " + std::to_string(grew) + " MB on an input of " +
                 std::to_string(input.size()) + " bytes (a size or count from the input not bounded before use?)";
@@ -396,7 +431,10 @@ inline RunStats run_fuzz(const Target& target, std::vector<std::string> seeds, c
   size_t next_slot = 0;
   constexpr size_t kAcceptedKept = 64;
   for (int64_t i = 0; i < budget.iterations && stats.findings.size() < 3 && !pool.empty(); ++i) {
-    if (elapsed() > budget.seconds) break;
+    if (elapsed() > budget.seconds) {
+      stats.guard_hit = !budget.timed;
+      break;
+    }
     std::string input = mutator.mutate(pool[mutator.rng().below(pool.size())], pool, target.max_size);
     if (target.fixup && mutator.rng().chance(2)) target.fixup(input, mutator.rng());
     if (execute(input)) {  // accepted mutants are the way deeper into the format
@@ -418,12 +456,26 @@ inline std::string describe(const std::string& target, const RunStats& stats) {
   return out;
 }
 
+// The line a run prints: the counts that say what it did (the same on every machine for one seed), then the
+// clock's figures, which are information only.
+inline std::string summary(const std::string& target, const RunStats& stats) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "fuzz %s: in %lld executions (%lld accepted, %lld inputs skipped by the harness)%s; %.1f s, slowest "
+                "input %.3f s",
+                target.c_str(), static_cast<long long>(stats.executions), static_cast<long long>(stats.accepted),
+                static_cast<long long>(stats.skipped),
+                stats.guard_hit ? ", STOPPED EARLY by the time guard (a slow machine: fewer inputs than the count)" : "",
+                stats.seconds, stats.slowest_seconds);
+  return line;
+}
+
 // A scratch folder for the targets that read files, removed at exit.
 class Scratch {
  public:
   explicit Scratch(const std::string& target) {
     std::string pattern = (fs::temp_directory_path() / ("bua_fuzz_" + target + "_XXXXXX")).string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("fuzz: mkdtemp failed");
+    if (!::mkdtemp(pattern.data())) throw HarnessError("fuzz: cannot make a scratch folder " + pattern);
     path_ = pattern;
   }
   ~Scratch() {
@@ -433,11 +485,15 @@ class Scratch {
   Scratch(const Scratch&) = delete;
   Scratch& operator=(const Scratch&) = delete;
   std::string file(const std::string& name) const { return (path_ / name).string(); }
-  // Writes `bytes` to a fixed file of the folder and returns its path.
+  // Writes `bytes` to the file `name` of the folder and returns its path. A name no file system takes (longer
+  // than NAME_MAX, as a mutated bundle part's may be) skips the input; any other failure to write is the
+  // harness's (HarnessError).
   std::string put(const std::string& name, const std::string& bytes) const {
+    if (name.size() > kMaxFileName) throw SkipInput("a file name of " + std::to_string(name.size()) + " bytes");
     write_bytes(path_ / name, bytes);
     return file(name);
   }
+  static constexpr size_t kMaxFileName = 255;  // NAME_MAX of Linux file systems
   const fs::path& path() const { return path_; }
 
  private:
@@ -449,8 +505,6 @@ class Scratch {
 // Prints the statistics and fails the test with every finding. A macro so the failure points at the test.
 #define BUA_EXPECT_NO_FINDINGS(target_name, stats)                                                               \
   do {                                                                                                          \
-    std::printf("fuzz %s: %lld executions (%lld accepted) in %.1f s\n", (target_name).c_str(),                  \
-                static_cast<long long>((stats).executions), static_cast<long long>((stats).accepted),            \
-                (stats).seconds);                                                                               \
+    std::printf("%s\n", ::bua::fuzz::summary((target_name), (stats)).c_str());                                  \
     EXPECT_TRUE((stats).findings.empty()) << ::bua::fuzz::describe((target_name), (stats));                    \
   } while (0)
