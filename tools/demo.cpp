@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
       opts.selection.min_boxes = min_boxes;
       opts.selection.max_boxes = max_boxes;
       opts.selection.conf_thresh = conf_thresh;
+      bua::check_selection_options(opts.selection);
       for (const auto& e : entries) {
         const cv::Mat im = bua::read_image(e.path, image_flags.options());
         const auto prepared = bua::prepare_image(im, opts.pixel_means, opts.target_size, opts.max_size);

@@ -10,6 +10,7 @@
 
 #include "bua/io/feature_cli.h"
 #include "bua/io/feature_files.h"
+#include "bua/io/feature_sink.h"
 #include "bua/io/feature_stats_report.h"
 #include "bua/util/error.h"
 #include "bua/util/log.h"
@@ -27,7 +28,7 @@ int main(int argc, char** argv) {
                  "the outputs to join")
       ->check(bua::feature_input_validator());
   app.add_option("--show", show, "print the record of this image id");
-  app.add_option("--convert-to", convert_to, "write the records as: tsv (original layout), lxmert, npz (a folder)")
+  app.add_option("--convert-to", convert_to, "write the records as: " + bua::feature_format_names())
       ->check(bua::feature_format_validator());
   app.add_option("--out", out, "output of --convert-to");
   app.add_option("--merge", merge, "join the outputs into this one (in --convert-to's format, else their TSV layout)");

@@ -7,10 +7,17 @@
 
 namespace bua {
 
+void check_selection_options(const SelectionOptions& o) {
+  if (o.min_boxes < 0) fail("--min-boxes", "must be 0 or more, got " + std::to_string(o.min_boxes));
+  if (o.max_boxes < o.min_boxes)
+    fail("--min-boxes " + std::to_string(o.min_boxes) + " --max-boxes " + std::to_string(o.max_boxes),
+         "--min-boxes must not exceed --max-boxes (10 and 100 adaptive, 36 and 36 fixed)");
+  if (!(o.conf_thresh >= 0 && o.conf_thresh <= 1))
+    fail("--conf-thresh", "must be a score in [0, 1], got " + std::to_string(o.conf_thresh));
+}
+
 Selection select_boxes(const torch::Tensor& boxes, const torch::Tensor& cls_prob, const SelectionOptions& o) {
-  if (o.min_boxes < 0 || o.max_boxes < o.min_boxes)
-    fail("box selection", "need 0 <= min_boxes <= max_boxes, got " + std::to_string(o.min_boxes) + " and " +
-                              std::to_string(o.max_boxes));
+  check_selection_options(o);
   Selection s;
   s.max_conf = nms_max_scores(boxes, cls_prob.narrow(1, 1, cls_prob.size(1) - 1), o.nms_thresh).to(torch::kFloat);
   // The original keeps max_conf in float64; its values are float32 scores, so comparing the float32 value

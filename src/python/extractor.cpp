@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include "bua/config/config.h"
+#include "bua/features/select.h"
 #include "bua/model/device.h"
 #include "bua/model/inference.h"
 #include "errors.h"
@@ -76,6 +77,7 @@ std::shared_ptr<ExtractorState> load_extractor(const ExtractorArgs& a) {
   o.selection.min_boxes = a.min_boxes;
   o.selection.max_boxes = a.max_boxes;
   o.selection.conf_thresh = a.conf_thresh;
+  check_selection_options(o.selection);  // before the checkpoint loads, as generate_tsv
   o.inference.dtype = parse_dtype(a.dtype);
   o.box_source = parse_box_source(a.box_source);
   o.image.exif = parse_exif_mode(a.exif);

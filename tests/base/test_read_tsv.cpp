@@ -200,3 +200,14 @@ TEST_F(ReadTsvTool, UsageErrors) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("only used with --convert-to"), std::string::npos) << r.output;
 }
+
+// --convert-to's help lists every format the code can write, from the same table that parses the flag.
+TEST_F(ReadTsvTool, HelpListsEveryOutputFormat) {
+  const CommandResult r = run("--help");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  const size_t flag = r.output.find("--convert-to");
+  ASSERT_NE(flag, std::string::npos) << r.output;
+  const std::string line = r.output.substr(flag, r.output.find('\n', flag) - flag);
+  for (const char* name : {"tsv", "lxmert", "npz", "hdf5-fixed", "hdf5-adaptive", "captioning"})
+    EXPECT_NE(line.find(name), std::string::npos) << name << " missing from: " << line;
+}

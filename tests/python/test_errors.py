@@ -96,8 +96,9 @@ class ErrorsAreOneClearLine(ReferenceNetCase):
         self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, dtype="fp16"), "--dtype", "fp16")
         self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, box_source="best"), "--box-source")
         self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, exif="rotate"), "--exif")
-        # Box counts the selection cannot honour: refused by the selection, naming both.
-        self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, min_boxes=50, max_boxes=10)(MESSI), "50", "10")
+        # Box counts the selection cannot honour: refused when the extractor is made, naming both.
+        self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, min_boxes=50, max_boxes=10), "50", "10")
+        self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, conf_thresh=1.5), "--conf-thresh")
         self.assertRaisesLine(bua.Error, lambda: bua.Extractor(self.net, cfg=self.text_file), self.text_file)
         self.assertRaisesLine(bua.Error, lambda: self.ex.extract_many([MESSI], decode_threads=0), "--decode-threads")
 

@@ -20,6 +20,10 @@ struct Selection {
   torch::Tensor max_conf;  // [R] float32
 };
 
+// Refuses counts and a threshold the selection cannot honour, naming the flags that set them (--min-boxes,
+// --max-boxes, --conf-thresh): tools call it before the network loads, select_boxes again on every use.
+void check_selection_options(const SelectionOptions& options);
+
 // boxes [R,4] in image pixels (rois / scale), cls_prob [R,C] with column 0 the background.
 Selection select_boxes(const torch::Tensor& boxes, const torch::Tensor& cls_prob, const SelectionOptions& options);
 
