@@ -15,6 +15,17 @@
 
 namespace bua::testing {
 
+// A suite run inside a torchrun or Slurm job must not make the tools it starts join that job: train_net would
+// wait for ranks that never come, generate_tsv --shard auto would take a shard. The launcher's variables are
+// removed once, before any test runs; a test that wants them sets them in its own command.
+inline const bool kLauncherEnvironmentCleared = [] {
+  for (const char* name : {"WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
+                           "SLURM_PROCID", "SLURM_NTASKS", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN",
+                           "SLURM_ARRAY_TASK_COUNT"})
+    ::unsetenv(name);
+  return true;
+}();
+
 // The message of the bua::Error that f() throws; "" when it throws none.
 template <typename F>
 std::string error_of(F&& f) {
@@ -27,13 +38,16 @@ std::string error_of(F&& f) {
 }
 
 // A fresh directory under the system temp dir, removed with everything in it at scope exit.
+// A new folder under $TMPDIR named prefix_XXXXXX (mkdtemp): never one another run or user left there.
+inline std::filesystem::path new_temp_dir(const std::string& prefix) {
+  std::string pattern = (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+  return pattern;
+}
+
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bua_io_test_XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
+  TempDir() : path_(new_temp_dir("bua_io_test")) {}
   ~TempDir() {
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);

@@ -29,10 +29,7 @@ const std::string kExperimentCfg =
 class ConfigTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / ("bua_test_config_" + std::to_string(::getpid()) + "_" + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = bua::testing::new_temp_dir("bua_test_config");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -13,6 +13,7 @@
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua_test_paths.h"
+#include "test_support.h"
 
 namespace bua {
 namespace {
@@ -24,12 +25,7 @@ const std::string kDir = std::string(BUA_TEST_DATA) + "/vg_eval/";
 
 class TempDir {
  public:
-  TempDir() {
-    path_ = fs::temp_directory_path() / ("bua_test_eval_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
+  TempDir() : path_(bua::testing::new_temp_dir("bua_test_eval")) {}
   ~TempDir() { fs::remove_all(path_); }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
   std::string write(const std::string& name, const std::string& text) const {

@@ -10,6 +10,11 @@ import zlib
 
 import numpy as np
 
+# As in tests/test_support.h: a suite run inside a torchrun or Slurm job must not make the tools join it.
+for _name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT", "SLURM_PROCID",
+              "SLURM_NTASKS", "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_COUNT"):
+    os.environ.pop(_name, None)
+
 BIN_DIR = os.environ["BUA_BIN_DIR"]
 TEST_DATA = os.environ["BUA_TEST_DATA"]
 SOURCE_DIR = os.environ["BUA_SOURCE_DIR"]

@@ -44,7 +44,7 @@ std::string bin(const std::string& tool) { return std::string(BUA_BIN_DIR) + "/"
 class ExtractTools : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = fs::temp_directory_path() / ("bua_extract_" + std::to_string(getpid()));
+    dir_ = bua::testing::new_temp_dir("bua_extract");
     fs::create_directories(dir_ / "images");
     fs::copy_file(kCaffe + "/messi5.jpg", dir_ / "images" / "messi5.jpg");
     ckpt_ = (dir_ / "reduced.pt").string();

@@ -1,7 +1,11 @@
 // Training on a tiny network and drawn images: the solver's update rule, frozen layers, that the loss goes
 // down, exact resumption, the bbox_pred snapshot transform, and data parallelism through c10d/Gloo giving
 // the same weights as one process fed the same images.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -76,16 +80,28 @@ TrainOptions options(const std::string& dir, int64_t iterations) {
   return o;
 }
 
-int& counter() {
-  static int n = 0;
-  return n;
+// A new folder of this test's own (mkdtemp): never one another run or user left under the same name.
+fs::path temp_dir(const std::string& name) {
+  std::string pattern = (fs::temp_directory_path() / (name + "_XXXXXX")).string();
+  if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot create a folder like " + pattern);
+  return pattern;
 }
 
-fs::path temp_dir(const std::string& name) {
-  auto d = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
+// A TCP port free on the loopback now, from the kernel (bind to port 0), rather than one picked from a fixed
+// range that torchrun's default 29500, another user or a parallel ctest may hold.
+int free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw std::runtime_error("socket() failed");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  ::close(fd);
+  if (!ok) throw std::runtime_error("cannot find a free TCP port");
+  return ntohs(addr.sin_port);
 }
 
 TEST(Solver, CaffeUpdateRuleAndFrozenLayers) {
@@ -272,7 +288,7 @@ bool has_gloo() {
 // Runs `body` as ranks 0 and 1 of a Gloo group, one thread each; fails the test on any rank's error.
 void run_two_gloo_ranks(const std::function<void(int, GradientAverager&)>& body) {
   std::vector<std::string> errors(2);
-  const int port = 29000 + static_cast<int>((getpid() * 7 + counter()++) % 1000);
+  const int port = free_port();
   std::vector<std::thread> ranks;
   for (int r = 0; r < 2; ++r) {
     ranks.emplace_back([&, r] {
