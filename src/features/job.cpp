@@ -8,6 +8,7 @@
 
 #include "bua/features/stream.h"
 #include "bua/util/atomic_file.h"
+#include "bua/util/device_fault.h"
 #include "bua/util/error.h"
 #include "bua/util/failure_list.h"
 #include "bua/util/log.h"
@@ -59,7 +60,16 @@ FeatureJobSummary run_feature_job(Detector& detector, const std::vector<ImageEnt
       o.extract, o.batch_images, o.decode_threads);
   Progress progress(o.label, static_cast<int64_t>(todo.size()), "images");
   StreamedRecord item;
-  while (stream.next(item)) {
+  auto next = [&] {
+    try {
+      return stream.next(item);
+    } catch (const DeviceFault& e) {
+      // The images listed so far stay listed; the output stays as written, for the same command to resume.
+      if (!failures.empty()) write_failure_list(failures_path, failures);
+      fail(o.out, e.what());
+    }
+  };
+  while (next()) {
     progress.add();
     const ImageEntry& e = todo[item.index];
     if (!item.ok()) {

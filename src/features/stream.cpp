@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "bua/util/device_fault.h"
 #include "bua/util/error_text.h"
 
 namespace bua {
@@ -62,31 +63,55 @@ bool FeatureStream::next(StreamedRecord& out) {
   }
 }
 
-void FeatureStream::run_batch() {
-  const size_t n = batch_.size();
-  std::vector<std::string> ids;
-  for (size_t i : batch_) ids.push_back(ids_[i]);
-  std::vector<FeatureRecord> records;
-  std::vector<std::string> errors(n);
+namespace {
+
+[[noreturn]] void device_fault(const std::exception& e, const char* when) {
+  throw DeviceFault(std::string("the device failed ") + when + ": " + one_line_error(e) +
+                    "; stopping (what was written is kept: run the same command again to resume)");
+}
+
+}  // namespace
+
+BatchOutcome run_batch_isolating_failures(
+    size_t n, const std::function<std::vector<FeatureRecord>(const std::vector<size_t>& which)>& run) {
+  BatchOutcome out;
+  out.errors.assign(n, "");
+  std::vector<size_t> all(n);
+  for (size_t k = 0; k < n; ++k) all[k] = k;
   try {
-    records = extract_features(detector_, images_, ids, options_, boxes_);
-  } catch (const std::exception&) {
-    // One bad image must not sink the batch: retry one by one to find it.
-    records.assign(n, FeatureRecord{});
-    for (size_t k = 0; k < n; ++k) {
-      try {
-        records[k] = std::move(extract_features(detector_, {images_[k]}, {ids[k]}, options_, {boxes_[k]}).at(0));
-      } catch (const std::exception& e) {
-        errors[k] = one_line_error(e);  // no LibTorch trace in a log line or failures.txt
-      }
+    out.records = run(all);
+    return out;
+  } catch (const std::exception& e) {
+    if (failure_kind(e) == FailureKind::kDevice) device_fault(e, "on a batch");
+  }
+  // One bad image, or a batch too big for the memory, must not sink the others: one by one.
+  out.records.assign(n, FeatureRecord{});
+  for (size_t k = 0; k < n; ++k) {
+    try {
+      out.records[k] = std::move(run({k}).at(0));
+    } catch (const std::exception& e) {
+      if (failure_kind(e) != FailureKind::kImage) device_fault(e, "on one image alone");
+      out.errors[k] = one_line_error(e);  // no LibTorch trace in a log line or failures.txt
     }
   }
+  return out;
+}
+
+void FeatureStream::run_batch() {
+  const size_t n = batch_.size();
+  BatchOutcome outcome = run_batch_isolating_failures(n, [&](const std::vector<size_t>& which) {
+    std::vector<PreparedImage> images;
+    std::vector<std::string> ids;
+    std::vector<torch::Tensor> boxes;
+    for (size_t k : which) images.push_back(images_[k]), ids.push_back(ids_[batch_[k]]), boxes.push_back(boxes_[k]);
+    return extract_features(detector_, images, ids, options_, boxes);
+  });
   // The slots hold consecutive input positions from the front's.
   const size_t first = slots_.front().item.index;
   for (size_t k = 0; k < n; ++k) {
     Slot& slot = slots_[batch_[k] - first];
-    slot.item.record = std::move(records[k]);
-    slot.item.error = std::move(errors[k]);
+    slot.item.record = std::move(outcome.records[k]);
+    slot.item.error = std::move(outcome.errors[k]);
     slot.ready = true;
   }
   batch_.clear(), images_.clear(), boxes_.clear();

@@ -1,11 +1,14 @@
 // Batching never changes a feature on the CPU: an image's outputs in a batch of images of several sizes are
 // bit for bit what it gets alone, and the small res5 chunks the CPU uses (for the cache) give the outputs of one
-// pass over all ROIs within float rounding.
+// pass over all ROIs within float rounding. And a batch that fails is retried image by image only where the
+// image, not the device, is at fault (issue #24).
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "bua/config/arch.h"
+#include "bua/features/stream.h"
 #include "bua/model/inference.h"
+#include "bua/util/device_fault.h"
 #include "bua_test_paths.h"
 
 namespace bua {
@@ -85,6 +88,96 @@ TEST_P(InferenceBatching, SmallRes5ChunksMatchOnePass) {
 
 INSTANTIATE_TEST_SUITE_P(Cpu, InferenceBatching, ::testing::Values(torch::kFloat, torch::kBFloat16),
                          [](const auto& info) { return info.param == torch::kFloat ? "fp32" : "bf16"; });
+
+// ---- a failing batch --------------------------------------------------------------------------------------
+
+// A real LibTorch error with that message, its stack trace and all.
+c10::Error torch_error(const std::string& text) {
+  try {
+    TORCH_CHECK(false, text);
+  } catch (const c10::Error& e) {
+    return e;
+  }
+  throw std::logic_error("TORCH_CHECK(false) did not throw");
+}
+
+TEST(BatchFailure, KindsOfFailure) {
+  EXPECT_EQ(failure_kind(std::bad_alloc()), FailureKind::kOutOfMemory);
+  EXPECT_EQ(failure_kind(DeviceFault("x")), FailureKind::kDevice);
+  EXPECT_EQ(failure_kind(Error("img.jpg: box 3 is outside the image")), FailureKind::kImage);
+  EXPECT_EQ(failure_kind(torch_error("CUDA out of memory. Tried to allocate 2.00 GiB")), FailureKind::kOutOfMemory);
+  EXPECT_EQ(failure_kind(torch_error("CUDA error: out of memory")), FailureKind::kOutOfMemory);
+  EXPECT_EQ(failure_kind(torch_error("DefaultCPUAllocator: not enough memory: you tried to allocate 9 bytes")),
+            FailureKind::kOutOfMemory);
+  EXPECT_EQ(failure_kind(torch_error("CUDA error: an illegal memory access was encountered")), FailureKind::kDevice);
+  EXPECT_EQ(failure_kind(torch_error("cuDNN error: CUDNN_STATUS_EXECUTION_FAILED")), FailureKind::kDevice);
+  EXPECT_EQ(failure_kind(torch_error("CUDA error: device-side assert triggered")), FailureKind::kDevice);
+  EXPECT_EQ(failure_kind(torch_error("NCCL error in: ProcessGroupNCCL.cpp:1, unhandled cuda error")),
+            FailureKind::kDevice);
+  // A shape LibTorch refuses is the image's (or a bug's), not the device's.
+  EXPECT_EQ(failure_kind(torch_error("Expected 4-dimensional input for 4-dimensional weight")), FailureKind::kImage);
+}
+
+// A fake network over a batch of 4: records carry their position as the image id.
+struct FakeRun {
+  std::function<void(const std::vector<size_t>&)> fault;  // throws for some calls
+  std::vector<std::vector<size_t>> calls;
+  std::vector<FeatureRecord> operator()(const std::vector<size_t>& which) {
+    calls.push_back(which);
+    fault(which);
+    std::vector<FeatureRecord> out(which.size());
+    for (size_t k = 0; k < which.size(); ++k) out[k].image_id = std::to_string(which[k]);
+    return out;
+  }
+};
+
+bool has(const std::vector<size_t>& which, size_t k) { return std::find(which.begin(), which.end(), k) != which.end(); }
+
+TEST(BatchFailure, ABadImageFailsAloneAndTheOthersKeepTheirRecords) {
+  FakeRun run{[](const std::vector<size_t>& which) {
+    if (has(which, 2)) throw Error("image 2: box 0 is outside the image");
+  }};
+  const BatchOutcome o = run_batch_isolating_failures(4, std::ref(run));
+  ASSERT_EQ(run.calls.size(), 5u);  // the batch, then each image alone
+  EXPECT_EQ(run.calls[0], (std::vector<size_t>{0, 1, 2, 3}));
+  for (size_t k : {0u, 1u, 3u}) {
+    EXPECT_EQ(o.errors[k], "") << k;
+    EXPECT_EQ(o.records[k].image_id, std::to_string(k));
+  }
+  EXPECT_EQ(o.errors[2], "image 2: box 0 is outside the image");
+}
+
+TEST(BatchFailure, ABatchTooBigForTheMemoryIsRunImageByImage) {
+  FakeRun run{[](const std::vector<size_t>& which) {
+    if (which.size() > 1) throw torch_error("CUDA out of memory. Tried to allocate 3.90 GiB");
+  }};
+  const BatchOutcome o = run_batch_isolating_failures(4, std::ref(run));
+  EXPECT_EQ(run.calls.size(), 5u);
+  for (size_t k = 0; k < 4; ++k) EXPECT_EQ(o.errors[k], "") << k;
+}
+
+TEST(BatchFailure, ADeviceFaultStopsWithoutRetrying) {
+  FakeRun run{[](const std::vector<size_t>&) { throw torch_error("CUDA error: an illegal memory access was encountered"); }};
+  std::string what;
+  try {
+    run_batch_isolating_failures(4, std::ref(run));
+  } catch (const DeviceFault& e) {
+    what = e.what();
+  }
+  EXPECT_EQ(run.calls.size(), 1u);  // a sticky CUDA error would fail every image of the retry too
+  EXPECT_NE(what.find("illegal memory access"), std::string::npos) << what;
+  EXPECT_NE(what.find("resume"), std::string::npos) << what;
+  EXPECT_EQ(what.find("frame #"), std::string::npos) << what;  // one line, no LibTorch trace
+  EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+}
+
+TEST(BatchFailure, MemoryThatOneImageCannotGetStopsTheRun) {
+  FakeRun run{[](const std::vector<size_t>& which) {
+    if (has(which, 1)) throw torch_error("CUDA out of memory. Tried to allocate 9.00 GiB");
+  }};
+  EXPECT_THROW(run_batch_isolating_failures(4, std::ref(run)), DeviceFault);
+  EXPECT_EQ(run.calls.size(), 3u);  // the batch, image 0, image 1: no further images listed as bad
+}
 
 }  // namespace
 }  // namespace bua

@@ -1,6 +1,7 @@
 // The records of a list of images, in input order: the loop of a feature run. Images are decoded and prepared
 // ahead on a thread pool (ImagePrefetcher) and go through the network `batch_images` at a time
-// (extract_features); a batch that throws is retried image by image, so that a bad image fails alone.
+// (extract_features); a batch that throws is retried image by image, so that a bad image fails alone, while a
+// fault of the device ends the stream (bua/util/device_fault.h).
 // generate_tsv's job writes what comes out; the Python module's extract_many yields it.
 #pragma once
 #include <torch/types.h>
@@ -23,6 +24,19 @@ struct StreamedRecord {
   bool ok() const { return error.empty(); }
 };
 
+// Each image's record or its own error (empty when it has a record).
+struct BatchOutcome {
+  std::vector<FeatureRecord> records;
+  std::vector<std::string> errors;
+};
+
+// The retry rule of a batch of n images: run(all positions) first; when it throws for the images' own reason
+// or for memory, run(each position alone), and an image that still fails for its own reason gets the error.
+// A device fault, or memory that one image alone cannot get, throws DeviceFault instead: retrying would list
+// every later image as bad while the run exits 0. run(which) returns one record per position in `which`.
+BatchOutcome run_batch_isolating_failures(
+    size_t n, const std::function<std::vector<FeatureRecord>(const std::vector<size_t>& which)>& run);
+
 class FeatureStream {
  public:
   // image i is prepare(i) (e.g. prepare_image_file), called on `decode_threads` threads; its boxes are
@@ -33,7 +47,8 @@ class FeatureStream {
                 std::function<torch::Tensor(size_t)> given_boxes, const ExtractOptions& options,
                 int64_t batch_images, int decode_threads);
 
-  // The next image's record or failure in input order; false after the last.
+  // The next image's record or failure in input order; false after the last. Throws DeviceFault when the
+  // device fails (the records handed out before stay valid).
   bool next(StreamedRecord& out);
 
  private:
