@@ -5,6 +5,8 @@
 
 #include <cfloat>
 #include <cmath>
+#include <functional>
+#include <string>
 
 #include "bua/model/anchors.h"
 #include "bua/ops/nms.h"
@@ -211,8 +213,32 @@ TEST(RoiPool, InferenceKernelEqualsTrainingKernel) {
   // The public entry point takes it without a gradient, and the plane kernel with one: same values.
   auto xg = x.clone().requires_grad_(true);
   EXPECT_TRUE(torch::equal(roi_pool(x, rois, 5, 1.0 / 16), roi_pool(xg, rois, 5, 1.0 / 16).detach()));
-  const auto bad = T({7, 0, 0, 10, 10}, 5);
-  EXPECT_THROW(detail::roi_pool_inference_cpu(x, bad, 2, 1.0 / 16), c10::Error);
+}
+
+// The entry point checks what every kernel relies on, with or without a gradient (issue #24: the CUDA kernel
+// had no batch-index check, and ROIs on another device than the features were never refused).
+std::string torch_error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const c10::Error& e) {
+    return e.what_without_backtrace();
+  }
+  return "";
+}
+
+TEST(RoiPool, BatchIndicesAndDeviceAreCheckedForEveryKernel) {
+  const auto x = torch::randn({3, 4, 8, 8});
+  const auto xg = x.clone().requires_grad_(true);
+  for (float b : {3.f, -1.f, NAN}) {
+    const auto bad = torch::cat({T({0, 0, 0, 10, 10}, 5), T({b, 0, 0, 10, 10}, 5)});
+    for (const auto& features : {x, xg, x.to(torch::kDouble)}) {
+      const std::string e = torch_error_of([&] { roi_pool(features, bad, 2, 1.0 / 16); });
+      EXPECT_NE(e.find("batch indices of the rois must be in [0, 3)"), std::string::npos) << b << ": " << e;
+    }
+  }
+  EXPECT_NO_THROW(roi_pool(x, T({2, 0, 0, 10, 10}, 5), 2, 1.0 / 16));
+  const std::string e = torch_error_of([&] { roi_pool(x, T({0, 0, 0, 10, 10}, 5).to(torch::kMeta), 2, 1.0 / 16); });
+  EXPECT_NE(e.find("roi_pool: rois on meta but features on cpu"), std::string::npos) << e;
 }
 
 TEST(RoiPool, EmptyBinIsZeroAndTinyRoiReadsOneCell) {

@@ -15,6 +15,8 @@ namespace bua {
 torch::Tensor roi_pool(const torch::Tensor& features, const torch::Tensor& rois, int64_t pooled_size,
                        double spatial_scale);
 
+// The kernels below take what roi_pool has checked: 4-d features, [R,5] rois on the same device, batch
+// indices in [0, N).
 namespace detail {
 // Forward returns the output and the argmax (index h*W+w within the channel, -1 for an empty bin).
 std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cpu(const torch::Tensor& features, const torch::Tensor& rois,
@@ -30,6 +32,9 @@ std::tuple<torch::Tensor, torch::Tensor> roi_pool_forward_cuda(const torch::Tens
                                                                int64_t pooled_size, double spatial_scale);
 torch::Tensor roi_pool_backward_cuda(const torch::Tensor& grad, const torch::Tensor& argmax, const torch::Tensor& rois,
                                      torch::IntArrayRef feature_sizes);
+// The forward output alone, without the argmax buffer training needs.
+torch::Tensor roi_pool_inference_cuda(const torch::Tensor& features, const torch::Tensor& rois, int64_t pooled_size,
+                                      double spatial_scale);
 #endif
 }  // namespace detail
 

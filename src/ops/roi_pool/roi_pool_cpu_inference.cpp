@@ -26,10 +26,6 @@ torch::Tensor roi_pool_inference_cpu(const torch::Tensor& features, const torch:
   const int64_t s_roi = out.stride(0), s_c = out.stride(1), s_h = out.stride(2), s_w = out.stride(3);
   const float* xp = x.data_ptr<float>();
   const float* rp = r.data_ptr<float>();
-  for (int64_t n = 0; n < R; ++n) {
-    const auto b = static_cast<int64_t>(rp[5 * n]);
-    TORCH_CHECK(b >= 0 && b < N, "roi_pool: roi ", n, " has batch index ", b);
-  }
   // The bins of one ROI are computed kBlock channels at a time into a small buffer, then written out. Writing a
   // whole ROI's NCHW output bin by bin (stride P*P per channel) missed the cache on every store, and a
   // transposing copy afterwards took longer than the pooling (1.5 s for 300 ROIs of 1024x14x14 in float32).

@@ -18,7 +18,7 @@ using compare_t = std::conditional_t<std::is_same_v<T, double>, double, float>;
 
 template <typename T>
 __global__ void forward_kernel(int64_t total, const T* x, const float* rois, float scale, int64_t C, int64_t H,
-                               int64_t W, int64_t P, T* out, int* argmax) {
+                               int64_t W, int64_t P, T* out, int* argmax /* null at inference */) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(blockDim.x) * gridDim.x) {
     const int64_t pw = i % P, ph = (i / P) % P, c = (i / (P * P)) % C, n = i / (P * P * C);
     const RoiGrid g = roi_grid(rois + 5 * n, scale, P);
@@ -27,7 +27,7 @@ __global__ void forward_kernel(int64_t total, const T* x, const float* rois, flo
     g.bin_range(static_cast<int>(pw), g.bin_w, g.start_w, W, ws, we);
     if (he <= hs || we <= ws) {
       out[i] = T(0);
-      argmax[i] = -1;
+      if (argmax) argmax[i] = -1;
       continue;
     }
     const T* plane = x + (g.batch * C + c) * H * W;
@@ -39,7 +39,7 @@ __global__ void forward_kernel(int64_t total, const T* x, const float* rois, flo
         if (v > best) best = v, best_idx = static_cast<int>(h * W + w);
       }
     out[i] = plane[best_idx];
-    argmax[i] = best_idx;
+    if (argmax) argmax[i] = best_idx;
   }
 }
 
@@ -56,26 +56,37 @@ __global__ void backward_kernel(int64_t total, const T* grad, const int* argmax,
 
 int blocks_for(int64_t total) { return static_cast<int>(std::min<int64_t>((total + 255) / 256, 65535)); }
 
-}  // namespace
-
-std::tuple<at::Tensor, at::Tensor> roi_pool_forward_cuda(const at::Tensor& features, const at::Tensor& rois,
-                                                         int64_t P, double spatial_scale) {
+// The output, and the argmax when `with_argmax` (training).
+std::tuple<at::Tensor, at::Tensor> forward(const at::Tensor& features, const at::Tensor& rois, int64_t P,
+                                           double spatial_scale, bool with_argmax) {
   c10::cuda::CUDAGuard guard(features.device());
   const auto x = features.contiguous();
   const auto r = rois.to(at::kFloat).contiguous();
   const int64_t R = r.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   auto out = at::empty({R, C, P, P}, x.options());
-  auto argmax = at::empty({R, C, P, P}, x.options().dtype(at::kInt));
+  at::Tensor argmax;
+  if (with_argmax) argmax = at::empty({R, C, P, P}, x.options().dtype(at::kInt));
   const int64_t total = out.numel();
   if (total == 0) return {out, argmax};
   auto stream = at::cuda::getCurrentCUDAStream();
   AT_DISPATCH_FLOATING_TYPES_AND2(at::kHalf, at::kBFloat16, x.scalar_type(), "roi_pool_forward_cuda", [&] {
     forward_kernel<scalar_t><<<blocks_for(total), 256, 0, stream>>>(
         total, x.data_ptr<scalar_t>(), r.data_ptr<float>(), static_cast<float>(spatial_scale), C, H, W, P,
-        out.data_ptr<scalar_t>(), argmax.data_ptr<int>());
+        out.data_ptr<scalar_t>(), with_argmax ? argmax.data_ptr<int>() : nullptr);
   });
   C10_CUDA_KERNEL_LAUNCH_CHECK();
   return {out, argmax};
+}
+
+}  // namespace
+
+std::tuple<at::Tensor, at::Tensor> roi_pool_forward_cuda(const at::Tensor& features, const at::Tensor& rois,
+                                                         int64_t P, double spatial_scale) {
+  return forward(features, rois, P, spatial_scale, /*with_argmax=*/true);
+}
+
+at::Tensor roi_pool_inference_cuda(const at::Tensor& features, const at::Tensor& rois, int64_t P, double spatial_scale) {
+  return std::get<0>(forward(features, rois, P, spatial_scale, /*with_argmax=*/false));
 }
 
 at::Tensor roi_pool_backward_cuda(const at::Tensor& grad, const at::Tensor& argmax, const at::Tensor& rois,
