@@ -128,7 +128,8 @@ int main(int argc, char** argv) {
   std::string arch_path = "configs/resnet101_vg.yml", net, device = "cpu", dtypes = "fp32,bf16", image_dir, work = "bench_out";
   int n = 32, width = 640, height = 480, decode_threads = 8, warmup = 4;
   int64_t batch = 8;
-  bool cudnn_benchmark = false, no_eager = false;
+  bool no_eager = false;
+  std::string cudnn_benchmark = "auto";
   std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
   int64_t rois_per_chunk = 0;
   app.add_option("--arch", arch_path, "architecture for random weights")->capture_default_str();
@@ -146,13 +147,15 @@ int main(int argc, char** argv) {
   app.add_option("--rois-per-chunk", rois_per_chunk, "ROIs per res5 pass instead of the device's default");
   app.add_option("--python", python, "Python with torch and torchvision, for the eager reference")->capture_default_str();
   app.add_flag("--no-eager", no_eager, "skip the eager PyTorch reference");
-  app.add_flag("--cudnn-benchmark", cudnn_benchmark, "let cuDNN time its algorithms per input shape");
+  app.add_option("--cudnn-benchmark", cudnn_benchmark,
+                 "cuDNN's algorithm timing per input shape, as generate_tsv: auto (bf16 only), off")
+      ->check(CLI::IsMember({"auto", "off"}))
+      ->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     const torch::Device dev = bua::parse_device(device);
     bua::use_exact_float32();
     bua::setup_cpu_runtime();
     at::globalContext().setFlushDenormal(true);
-    at::globalContext().setBenchmarkCuDNN(cudnn_benchmark);
     fs::create_directories(work);
     auto entries = image_dir.empty() ? synthetic_images(fs::path(work) / "images", n, width, height)
                                      : bua::list_image_dir(image_dir);
@@ -176,6 +179,7 @@ int main(int argc, char** argv) {
     std::string dname;
     while (std::getline(ds, dname, ',')) {
       const auto dtype = bua::parse_dtype(dname);
+      bua::use_cudnn_policy(dtype, cudnn_benchmark);
       auto model = bua::load_model(net, dev);
       bua::ExtractOptions x = bua::extract_options(cfg);
       bua::prepare_for_inference(model.detector, dtype, x.inference);

@@ -29,7 +29,7 @@ struct Args {
   double conf_thresh = 0.2;
   int decode_threads = 2;
   unsigned seed = 10;
-  bool cudnn_benchmark = true;
+  std::string cudnn_benchmark = "auto";
 };
 
 std::vector<bua::ImageEntry> list_inputs(const Args& a) {
@@ -113,7 +113,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch-images", a.batch_images, "images per res5/head batch")->capture_default_str();
   app.add_option("--decode-threads", a.decode_threads, "image decoding threads")->capture_default_str();
   bua::ImageFlags image_flags(app, /*truncated_flag=*/true);
-  app.add_option("--cudnn-benchmark", a.cudnn_benchmark, "time cuDNN algorithms per image size (GPU)")->capture_default_str();
+  app.add_option("--cudnn-benchmark", a.cudnn_benchmark,
+                 "time cuDNN algorithms per image size (GPU): auto (on in bf16; fp32 stays deterministic), on, off")
+      ->check(CLI::IsMember({"auto", "on", "off"}))
+      ->capture_default_str();
   app.add_option("--seed", a.seed, "shuffle seed of the multi-GPU split (the original uses 10)")->capture_default_str();
   return bua::tool_main(app, argc, argv, [&] {
     const bua::Config cfg = config_flags.load();
@@ -150,7 +153,9 @@ int main(int argc, char** argv) {
     job.extract.selection.min_boxes = a.min_boxes;
     job.extract.selection.max_boxes = a.max_boxes;
     job.extract.selection.conf_thresh = a.conf_thresh;
+    bua::check_selection_options(job.extract.selection);  // before the model loads
     job.extract.inference.dtype = bua::parse_dtype(a.dtype);
+    bua::use_cudnn_policy(job.extract.inference.dtype, a.cudnn_benchmark);  // before the model loads
     job.extract.box_source = bua::parse_box_source(a.box_source);
     job.extract.image = image_flags.options();
     job.batch_images = a.batch_images;
@@ -160,6 +165,7 @@ int main(int argc, char** argv) {
     bua::log_info(std::to_string(entries.size()) + " images");
 
     auto run_on = [&](const torch::Device& device, const std::vector<bua::ImageEntry>& part, bua::FeatureJobOptions o) {
+      bua::use_device(device);  // this worker thread's GPU
       auto model = bua::load_model(a.net, device);
       bua::prepare_for_inference(model.detector, o.extract.inference.dtype, o.extract.inference);
       const auto s = bua::run_feature_job(model.detector, part, o);
@@ -169,8 +175,6 @@ int main(int argc, char** argv) {
     };
     bua::use_exact_float32();
     bua::setup_cpu_runtime();
-    // cuDNN picks its fastest algorithms per input shape; images come in a limited set of sizes.
-    at::globalContext().setBenchmarkCuDNN(a.cudnn_benchmark);
     const auto gpus = bua::parse_gpu_list(a.gpus);
     if (gpus.size() <= 1) {
       job.out = out;

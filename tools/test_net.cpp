@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
       fs::remove(fs::path(out) / "failures.txt");  // from an earlier run
       bua::use_exact_float32();
       bua::setup_cpu_runtime(env.active() ? env.world_size : 1);
-      torch::Device dev = bua::parse_device(device);
-      if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+      const torch::Device dev = bua::device_of_rank(bua::parse_device(device), env);
+      bua::use_device(dev);
       auto model = bua::load_model(net, dev);
       if (model.checkpoint.classes.size() != gt.classes.size() ||
           (gt_boxes && model.checkpoint.attributes.size() != gt.attributes.size()))

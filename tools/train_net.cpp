@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
       bua::fail("--batch-norm", "is for --from-scratch (it replaces every trained affine by fresh statistics)");
     torch::Device dev = bua::parse_device(device);
     bua::setup_cpu_runtime(env.world_size);  // ranks on one machine share its cores
-    if (dev.is_cuda() && env.active()) dev = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+    dev = bua::device_of_rank(dev, env);
+    bua::use_device(dev);  // before NCCL sets up its communicator on this rank's GPU
 
     bua::VgLoadOptions lo;
     lo.cache_dir = cache_dir.empty() ? (fs::path(data_dir) / "cache").string() : cache_dir;

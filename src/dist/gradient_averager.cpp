@@ -54,6 +54,16 @@ DistEnv dist_env_from_environment() {
   return e;
 }
 
+torch::Device device_of_rank(const torch::Device& requested, const DistEnv& env, int64_t visible_gpus) {
+  if (!requested.is_cuda() || !env.active()) return requested;
+  if (visible_gpus < 0) visible_gpus = static_cast<int64_t>(torch::cuda::device_count());
+  if (env.local_rank < 0 || env.local_rank >= visible_gpus)
+    fail("LOCAL_RANK", std::to_string(env.local_rank) + " needs GPU " + std::to_string(env.local_rank) +
+                           ", but this machine has " + std::to_string(visible_gpus) +
+                           " visible (start at most that many ranks per machine, or check CUDA_VISIBLE_DEVICES)");
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
+}
+
 struct GradientAverager::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   // The backend's allreduce, whichever backend it is (Gloo and NCCL share no base with allreduce in every

@@ -11,6 +11,9 @@
 #include <sstream>
 
 #include "bua/util/error.h"
+#ifdef BUA_WITH_CUDA
+#include <c10/cuda/CUDAFunctions.h>
+#endif
 
 namespace bua {
 
@@ -63,9 +66,30 @@ std::vector<torch::Device> parse_gpu_list(const std::string& text) {
   return out;
 }
 
+void use_device(const torch::Device& device) {
+  if (!device.is_cuda()) return;
+#ifdef BUA_WITH_CUDA
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(device.index() < 0 ? 0 : device.index()));
+#else
+  fail(device.str(), "this build has no CUDA");
+#endif
+}
+
 void use_exact_float32() {
   at::globalContext().setAllowTF32CuDNN(false);
   at::globalContext().setAllowTF32CuBLAS(false);
+}
+
+void use_cudnn_policy(torch::ScalarType dtype, const std::string& benchmark, const std::string& flag) {
+  if (benchmark != "auto" && benchmark != "on" && benchmark != "off")
+    fail(flag, "expected auto, on or off, got '" + benchmark + "'");
+  const bool exact = dtype == torch::kFloat;
+  if (exact && benchmark == "on")
+    fail(flag + " on --dtype fp32", "fp32 is the exact mode, the same features on every run; cuDNN's benchmark may "
+                                    "pick other algorithms from run to run (use it with --dtype bf16)");
+  const bool timed = !exact && benchmark != "off";
+  at::globalContext().setBenchmarkCuDNN(timed);
+  at::globalContext().setDeterministicCuDNN(!timed);
 }
 
 int setup_cpu_runtime(int processes_per_machine) {

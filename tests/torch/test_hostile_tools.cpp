@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "bua/config/arch.h"
+#include "bua/dist/gradient_averager.h"
 #include "bua/features/given_boxes.h"
 #include "bua/features/image_list.h"
 #include "bua/io/caffe_model.h"
@@ -281,6 +282,57 @@ TEST_F(HostileExtract, ConfigDirectoryAndOutOfRangeValuesStopTheRun) {
     EXPECT_TRUE(contains(r.output, "config key " + set.substr(0, set.find(' ')))) << r.output;
     EXPECT_TRUE(contains(r.output, "out of range")) << r.output;
   }
+}
+
+// Checked before the network loads: with a checkpoint that is not one, the flags are still what is blamed.
+TEST_F(HostileExtract, MinBoxesAboveMaxBoxesIsRefusedNamingBoth) {
+  const std::string not_a_checkpoint = dir_->file("not_a_checkpoint.pt");
+  std::ofstream(not_a_checkpoint) << "not a checkpoint";
+  const auto r = run_command(bin("generate_tsv") + " --net " + not_a_checkpoint + " --images " +
+                             (dir_->path() / "images").string() + " --out " + dir_->file("refused.tsv") +
+                             " --min-boxes 50 --max-boxes 10");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "--min-boxes 50 --max-boxes 10")) << r.output;
+  EXPECT_FALSE(contains(r.output, "not_a_checkpoint")) << r.output;
+  EXPECT_FALSE(fs::exists(dir_->file("refused.tsv")));
+  EXPECT_NE(generate("--min-boxes -1").exit_code, 0);
+  EXPECT_NE(generate("--conf-thresh 1.5").exit_code, 0);
+}
+
+// fp32, the exact mode, gives the same features on every run on a GPU too: deterministic cuDNN algorithms, no
+// benchmark (issue #24). The policy is set on the CPU as on a GPU; only cuDNN reads it.
+TEST(CudnnPolicy, Fp32IsDeterministicAndBf16MayBenchmark) {
+  use_cudnn_policy(torch::kFloat, "auto");
+  EXPECT_FALSE(at::globalContext().benchmarkCuDNN());
+  EXPECT_TRUE(at::globalContext().deterministicCuDNN());
+  use_cudnn_policy(torch::kBFloat16, "auto");
+  EXPECT_TRUE(at::globalContext().benchmarkCuDNN());
+  EXPECT_FALSE(at::globalContext().deterministicCuDNN());
+  use_cudnn_policy(torch::kBFloat16, "off");
+  EXPECT_FALSE(at::globalContext().benchmarkCuDNN());
+  EXPECT_TRUE(at::globalContext().deterministicCuDNN());
+  EXPECT_NE(error_of([] { use_cudnn_policy(torch::kFloat, "on"); }).find("--cudnn-benchmark on --dtype fp32"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { use_cudnn_policy(torch::kFloat, "yes"); }).find("--cudnn-benchmark"), std::string::npos);
+}
+
+// Each rank of a multi-GPU run takes the GPU of its LOCAL_RANK, and one the machine lacks is refused by name.
+TEST(RankDevice, LocalRankPicksTheGpuAndMustExist) {
+  DistEnv env;
+  env.world_size = 4, env.rank = 3, env.local_rank = 1;
+  EXPECT_EQ(device_of_rank(torch::Device("cuda"), env, 2), torch::Device("cuda:1"));
+  EXPECT_EQ(device_of_rank(torch::Device("cpu"), env, 0), torch::Device("cpu"));
+  env.local_rank = 2;
+  const std::string e = error_of([&] { device_of_rank(torch::Device("cuda"), env, 2); });
+  EXPECT_NE(e.find("LOCAL_RANK: 2 needs GPU 2, but this machine has 2 visible"), std::string::npos) << e;
+  DistEnv one;  // a single process keeps the device it was given
+  EXPECT_EQ(device_of_rank(torch::Device("cuda:1"), one, 2), torch::Device("cuda:1"));
+}
+
+TEST_F(HostileExtract, BenchmarkedCudnnIsRefusedInTheExactMode) {
+  const auto r = generate("--cudnn-benchmark on");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(contains(r.output, "--cudnn-benchmark on --dtype fp32: fp32 is the exact mode")) << r.output;
 }
 
 TEST_F(HostileExtract, FlagTyposBlameTheFlagGiven) {

@@ -23,6 +23,11 @@ std::vector<std::string> available_backends();
 // Reads the torchrun variables; absent ones mean one process. Malformed values are a bua::Error.
 DistEnv dist_env_from_environment();
 
+// The device of this rank: cuda:LOCAL_RANK when a CUDA device was asked for and several ranks run, else
+// `requested`. Refuses, naming LOCAL_RANK, a rank whose GPU this machine does not have among `visible_gpus`
+// (torch::cuda::device_count() when negative), rather than letting two ranks share GPU 0 or fail in NCCL.
+torch::Device device_of_rank(const torch::Device& requested, const DistEnv& env, int64_t visible_gpus = -1);
+
 class GradientAverager {
  public:
   // Joins the group (blocks until every rank has). backend: "gloo" or "nccl".
