@@ -20,6 +20,7 @@
 #include "bua/model/inference.h"
 #include "bua/viz/labels.h"
 #include "bua_test_paths.h"
+#include "caffe_reference.h"
 
 namespace bua {
 namespace {
@@ -27,23 +28,9 @@ namespace {
 const std::string kDir = std::string(BUA_TEST_DATA) + "/caffe";
 const std::vector<double> kMeans{102.9801, 115.9465, 122.7717};
 
-torch::Tensor blob(const std::string& name) {
-  const NpyArray a = read_npy(kDir + "/messi5/" + name + ".npy");
-  if (a.dtype == "<i4" || a.dtype == "<i8") return torch::tensor(a.as_int64(), torch::kLong).view(a.shape);
-  return torch::tensor(a.as_float(), torch::kFloat).view(a.shape);
-}
-
-// max|a - b| <= rel * max|b|, the tolerance the reference README suggests for conv features.
-void expect_rel(const torch::Tensor& ours, const torch::Tensor& theirs, double rel, const std::string& what) {
-  ASSERT_EQ(ours.sizes(), theirs.sizes()) << what;
-  const double err = (ours - theirs).abs().max().item<double>(), scale = theirs.abs().max().item<double>();
-  EXPECT_LE(err, rel * scale) << what << ": max error " << err << " vs max |ref| " << scale;
-}
-
-void expect_abs(const torch::Tensor& ours, const torch::Tensor& theirs, double tol, const std::string& what) {
-  ASSERT_EQ(ours.sizes(), theirs.sizes()) << what;
-  EXPECT_LE((ours - theirs).abs().max().item<double>(), tol) << what;
-}
+using testing::expect_abs;
+using testing::expect_rel;
+torch::Tensor blob(const std::string& name) { return testing::caffe_blob(name); }
 
 class CaffeParity : public ::testing::Test {
  protected:

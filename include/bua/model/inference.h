@@ -1,10 +1,13 @@
 // im_detect of the original (lib/fast_rcnn/test.py) for many images at once: the trunk and RPN run at each
-// image's own size (no padding), then res5 and the heads run in chunks of ROIs. On CUDA same-size images share
-// a trunk pass and chunks gather the ROIs of all images; on the CPU every image runs alone, in small chunks,
-// so batching cannot change a feature there (tests/torch/test_inference_batching.cpp).
+// image's own size (no padding), then res5 and the heads run in chunks of ROIs. How images share the work is a
+// policy (InferencePolicy), chosen by device but selectable on any: under the CUDA policy same-size images share
+// a trunk pass and chunks gather the ROIs of all images; under the CPU policy every image runs alone, in small
+// chunks, so batching cannot change a feature there (tests/torch/test_inference_batching.cpp). The CUDA policy
+// runs on the CPU too, where it is tested (tests/torch/test_gpu_policy.cpp).
 #pragma once
 #include <torch/types.h>
 
+#include <optional>
 #include <vector>
 
 #include "bua/config/config.h"
@@ -19,7 +22,16 @@ namespace bua {
 // 2 or 4 ROIs, 12 s at 8 and about 25 s at all 300; in bf16 about 3 s at 2 to 8 ROIs, 5 s at 16.
 constexpr int64_t kCpuRoisPerChunk = 4;
 
+// What a device does differently, apart from its kernels.
+enum class InferencePolicy {
+  kCpu,   // each image alone; res5 kCpuRoisPerChunk ROIs of one image at a time, the heads per image
+  kCuda,  // same-size images share a trunk pass; res5 and the heads over the ROIs of all images, 4096 at a time
+};
+InferencePolicy default_policy(const torch::Device& device);
+
 struct InferenceOptions {
+  // Unset: the policy of the detector's device. prepare_for_inference sets the three fields below from it.
+  std::optional<InferencePolicy> policy;
   ProposalOptions proposals;           // TEST.RPN_* of the config
   // ROIs per res5 pass. CUDA wants thousands at once; on the CPU a few at a time keep res5's activations in the
   // cache, which is several times faster than all 300 of an image at once (set by prepare_for_inference).
@@ -34,9 +46,12 @@ struct InferenceOptions {
   bool channels_last = false;               // feed NHWC tensors (set by prepare_for_inference)
 };
 
+// Sets the fields of `options` that `policy` decides (and options.policy).
+void use_policy(InferenceOptions& options, InferencePolicy policy);
+
 // Readies a loaded detector for extraction on its device: casts it to `dtype`, folds every frozen affine into
-// its convolution and lays the convolutions out channels-last. Sets options.dtype/channels_last and,
-// on the CPU, one image per trunk pass and small per-image res5 chunks.
+// its convolution and lays the convolutions out channels-last. Sets options.dtype/channels_last and applies
+// options.policy, else the device's (default_policy).
 void prepare_for_inference(Detector& detector, torch::ScalarType dtype, InferenceOptions& options);
 
 struct ImageDetections {
