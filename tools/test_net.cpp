@@ -12,7 +12,6 @@
 #include "bua/config/cli.h"
 #include "bua/image/image_flags.h"
 #include "bua/data/vg_dataset.h"
-#include "bua/data/sampler.h"
 #include "bua/data/vg_ground_truth.h"
 #include "bua/dist/gradient_averager.h"
 #include "bua/eval/eval_report.h"
@@ -25,6 +24,7 @@
 #include "bua/util/error.h"
 #include "bua/util/failure_list.h"
 #include "bua/util/log.h"
+#include "bua/util/shard.h"
 #include "bua/util/tool_main.h"
 
 namespace fs = std::filesystem;
@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
     r.json = json;
     if (!rescore.empty()) {
       r.detections_path = rescore;
-      return bua::rescore_main(r, std::cout);
+      bua::rescore(r, std::cout);
+      return 0;
     }
     if (net.empty() || (imdb.empty() && images.empty()))
       bua::fail("test_net", "give --net and --imdb (or --gt and --images), or --rescore DETECTIONS");
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
     bua::save_vg_ground_truth(gt_used, gt);
     r.gt_path = gt_used;
     r.detections_path = cache;
-    return bua::rescore_main(r, std::cout);
+    bua::rescore(r, std::cout);
+    return 0;
   });
 }

@@ -9,7 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "bua/data/sampler.h"
+#include "bua/util/random.h"
 #include "bua/util/atomic_file.h"
 #include "bua/util/error.h"
 #include "bua/util/progress.h"

@@ -51,9 +51,4 @@ RescoreResult rescore(const RescoreOptions& options, std::ostream& out) {
   return result;
 }
 
-int rescore_main(const RescoreOptions& options, std::ostream& out) {
-  rescore(options, out);
-  return 0;
-}
-
 }  // namespace bua

@@ -64,25 +64,27 @@ const std::vector<int64_t>& VgTrainingFeed::permutation(int64_t epoch) const {
   return cached_;
 }
 
-int64_t VgTrainingFeed::entry_at(int64_t position) const {
+std::pair<const VgRecord*, bool> VgTrainingFeed::entry_at(int64_t position) const {
   const int64_t n = static_cast<int64_t>(entries_);
-  std::lock_guard<std::mutex> lock(mutex_);
-  return permutation(position / n)[static_cast<size_t>(position % n)];
+  int64_t k = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    k = permutation(position / n)[static_cast<size_t>(position % n)];
+  }
+  // Entries are the records, then the same records flipped (TRAIN.USE_FLIPPED).
+  const size_t records = dataset_.records.size();
+  return {&dataset_.records[static_cast<size_t>(k) % records], static_cast<size_t>(k) >= records};
 }
 
 std::pair<const VgRecord*, bool> VgTrainingFeed::example(int64_t iteration, int64_t slot) const {
-  const int64_t k = entry_at(iteration * slots_ + slot);
-  const size_t records = dataset_.records.size();
-  return {&dataset_.records[static_cast<size_t>(k) % records], static_cast<size_t>(k) >= records};
+  return entry_at(iteration * slots_ + slot);
 }
 
 TrainingBlob VgTrainingFeed::blob(int64_t iteration, int64_t slot, Rng& rng) const {
   const int64_t n = static_cast<int64_t>(entries_);
   const int64_t position = iteration * slots_ + slot;
   for (int64_t attempt = 0; attempt < std::min<int64_t>(n, 20); ++attempt) {
-    const int64_t k = entry_at(position + attempt);
-    const size_t records = dataset_.records.size();
-    const VgRecord* record = &dataset_.records[static_cast<size_t>(k) % records];
+    auto [record, flipped] = entry_at(position + attempt);
     cv::Mat im;
     try {
       im = read_image(record->image_path);
@@ -111,7 +113,7 @@ TrainingBlob VgTrainingFeed::blob(int64_t iteration, int64_t slot, Rng& rng) con
       classes.push_back(record->classes[i]);
       attributes.insert(attributes.end(), record->attributes[i].begin(), record->attributes[i].end());
     }
-    return prepare_training_blob(im, static_cast<size_t>(k) >= records, torch::tensor(boxes).view({-1, 4}),
+    return prepare_training_blob(im, flipped, torch::tensor(boxes).view({-1, 4}),
                                  torch::tensor(classes), torch::tensor(attributes).view({-1, kMaxAttributesPerObject}),
                                  cfg_, rng);
   }

@@ -38,4 +38,19 @@ double standard_normal(Rng& rng) {
   return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+uint64_t SplitMix64::next() {
+  uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::below(uint64_t n) {
+  const uint64_t threshold = (0 - n) % n;  // values under it would bias the modulo
+  while (true) {
+    const uint64_t r = next();
+    if (r >= threshold) return r % n;
+  }
+}
+
 }  // namespace bua

@@ -1,5 +1,6 @@
 #include "bua/util/shard.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "bua/util/error.h"
@@ -56,6 +57,14 @@ Shard parse_shard(const std::string& text, const std::string& flag, const GetEnv
     return checked(number("SLURM_PROCID"), number("SLURM_NTASKS"), "slurm", flag + " auto",
                    pair_text("SLURM_PROCID", "SLURM_NTASKS"));
   return {0, 1, "none"};
+}
+
+std::pair<int64_t, int64_t> shard_range(int64_t n, int rank, int world_size) {
+  if (world_size < 1 || rank < 0 || rank >= world_size)
+    fail("shard", "rank " + std::to_string(rank) + " is not in a world of " + std::to_string(world_size));
+  const int64_t base = n / world_size, extra = n % world_size;
+  const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
+  return {begin, begin + base + (rank < extra ? 1 : 0)};
 }
 
 }  // namespace bua

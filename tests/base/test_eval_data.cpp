@@ -207,7 +207,7 @@ TEST(VgEvalData, RescoreWritesFilesAndJson) {
   options.split = "test";
   options.json = true;
   std::ostringstream out;
-  EXPECT_EQ(rescore_main(options, out), 0);
+  rescore(options, out);
   const json got = json::parse(out.str());
   const json want = json::parse(read_file(kDir + "expected.json"));
   for (const char* task : {"objects", "attributes"}) {

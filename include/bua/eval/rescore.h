@@ -31,7 +31,4 @@ nlohmann::json rescore_result_to_json(const RescoreResult& result);
 // files. Throws bua::Error on any problem (a tool prints it and exits non-zero).
 RescoreResult rescore(const RescoreOptions& options, std::ostream& out);
 
-// rescore() for a tool's main: returns the exit status (0); errors propagate as bua::Error.
-int rescore_main(const RescoreOptions& options, std::ostream& out);
-
 }  // namespace bua

@@ -78,7 +78,6 @@ class TsvReader {
   std::optional<TsvLayout> layout() const { return layout_; }  // known once a row was read
   int64_t line_number() const { return line_number_; }          // of the last row returned
   const std::string& line() const { return line_; }             // text of the last row returned
-  bool last_row_terminated() const { return terminated_; }      // whether it ended in a line end
   uint64_t bytes_read() const { return bytes_read_; }
   uint64_t file_size() const { return file_size_; }
   const std::string& path() const { return path_; }

@@ -26,7 +26,8 @@ std::vector<int64_t> epoch_order(const std::vector<bool>& landscape, bool aspect
 class VgTrainingFeed {
  public:
   VgTrainingFeed(const VgDataset& dataset, const Config& cfg, uint64_t seed, int64_t slots_per_iteration);
-  // The image for (iteration, slot): index into the epoch's order of records x {plain, flipped}.
+  // The image for (iteration, slot) in the epoch's order of records x {plain, flipped}: what blob() reads
+  // (unless that image cannot be read).
   std::pair<const VgRecord*, bool> example(int64_t iteration, int64_t slot) const;
   // An unreadable image is logged and replaced by the next one of the epoch's order. When the decoded image's
   // size differs from the record's, its boxes are clipped to the decoded image (the original clips to the
@@ -37,7 +38,7 @@ class VgTrainingFeed {
 
  private:
   const std::vector<int64_t>& permutation(int64_t epoch) const;
-  int64_t entry_at(int64_t position) const;
+  std::pair<const VgRecord*, bool> entry_at(int64_t position) const;  // the record and whether flipped
   const VgDataset& dataset_;
   const Config& cfg_;
   uint64_t seed_;

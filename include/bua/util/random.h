@@ -30,6 +30,22 @@ double uniform01(Rng& rng);
 // everywhere.
 double standard_normal(Rng& rng);
 
+// The synthetic dataset's own generator (data/synth_vg.cpp: its images must stay the same function of their
+// seed and id, whatever training's stream does): splitmix64, the same on every platform and library.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  uint64_t below(uint64_t n);  // uniform in [0, n), n > 0, without modulo bias
+  template <typename T>
+  void shuffle(std::vector<T>& v) {  // Fisher-Yates
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[below(i)]);
+  }
+
+ private:
+  uint64_t state_;
+};
+
 // Fisher-Yates from the last element down, as numpy.random.permutation orders its swaps.
 template <typename T>
 void shuffle(std::vector<T>& v, Rng& rng) {
