@@ -88,6 +88,63 @@ TEST_F(Cuda, DetectorMatchesCpuOnTheReferenceNet) {
   EXPECT_LE(std::get<0>(dist.min(1)).max().item<float>(), 1e-3);
 }
 
+// The ROI-pool kernels of the half types (bf16 on the extraction path) select the same maxima as the CPU's, with
+// and without the argmax buffer training keeps.
+TEST_F(Cuda, RoiPoolHalfTypesMatchCpu) {
+  torch::manual_seed(4);
+  const auto x = torch::randn({2, 8, 25, 40});
+  const auto b = torch::randint(0, 2, {50, 1}).to(torch::kFloat);
+  const auto rois = torch::cat({b, random_boxes(50, 600)}, 1);
+  for (auto dtype : {torch::kBFloat16, torch::kHalf}) {
+    const auto xd = x.to(dtype);
+    const auto cpu = roi_pool(xd, rois, 14, 1.0 / 16);
+    EXPECT_TRUE(torch::equal(cpu, roi_pool(xd.to(gpu), rois.to(gpu), 14, 1.0 / 16).cpu())) << dtype;
+    const auto trained = roi_pool(xd.to(gpu).requires_grad_(true), rois.to(gpu), 14, 1.0 / 16);
+    EXPECT_TRUE(torch::equal(cpu, trained.detach().cpu())) << dtype;
+  }
+}
+
+// What generate_tsv runs, on both devices: the network prepared for inference (folded convolutions,
+// channels-last) in fp32 and bf16, the CPU under its policy and the GPU under the CUDA one with three images of
+// two sizes in one batch (two share a trunk pass), on the same boxes.
+TEST_F(Cuda, PreparedNetworkMatchesCpuInBothDtypes) {
+  const std::string dir = std::string(BUA_TEST_DATA) + "/caffe";
+  const cv::Mat messi = read_image(dir + "/messi5.jpg");
+  cv::Mat flipped, smaller;
+  cv::flip(messi, flipped, 1);
+  cv::resize(messi, smaller, cv::Size(), 0.8, 0.8, cv::INTER_AREA);
+  std::vector<PreparedImage> images;
+  for (const cv::Mat& m : std::vector<cv::Mat>{messi, flipped, smaller})
+    images.push_back(prepare_image(m, {102.9801, 115.9465, 122.7717}, 400, 700));
+  for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
+    auto load = [&](const torch::Device& device) {
+      Detector net(load_arch(std::string(BUA_SOURCE_DIR) + "/configs/reduced_caffe_ref.yml"));
+      import_caffe_weights(net, read_caffemodel(dir + "/weights.caffemodel"), CaffeImportScope::kFull, "weights");
+      net->to(device);
+      return net;
+    };
+    Detector cpu_net = load(torch::kCPU), gpu_net = load(gpu);
+    InferenceOptions cpu_o, gpu_o;
+    prepare_for_inference(cpu_net, dtype, cpu_o);
+    prepare_for_inference(gpu_net, dtype, gpu_o);
+    ASSERT_EQ(gpu_o.policy, InferencePolicy::kCuda);
+    std::vector<torch::Tensor> boxes;
+    for (const auto& im : images) boxes.push_back(detect(cpu_net, {im}, cpu_o).at(0).boxes);
+    const auto cpu = detect(cpu_net, images, cpu_o, boxes), cuda = detect(gpu_net, images, gpu_o, boxes);
+    for (size_t i = 0; i < images.size(); ++i) {
+      const auto a = cpu[i].pool5, g = cuda[i].pool5.cpu();
+      const std::string what = std::string(dtype == torch::kFloat ? "fp32" : "bf16") + " image " + std::to_string(i);
+      if (dtype == torch::kFloat) {
+        EXPECT_LE((a - g).abs().max().item<double>(), 1e-4 * a.abs().max().item<double>()) << what;
+        EXPECT_LE((cpu[i].cls_prob - cuda[i].cls_prob.cpu()).abs().max().item<double>(), 1e-5) << what;
+      } else {
+        // bf16 on two devices: the features as directions (what the mission's bf16 bound is stated in).
+        EXPECT_GE(torch::cosine_similarity(a, g, 1).min().item<double>(), 0.999) << what;
+      }
+    }
+  }
+}
+
 // Training on the GPU: the losses of one image equal the CPU's in float32; in mixed precision (bf16
 // autocast, with batch statistics) they stay float32, close to float32's, and give finite gradients.
 TEST_F(Cuda, TrainingLossesMatchCpuAndMixedPrecisionRuns) {
