@@ -14,7 +14,15 @@ if [[ -z "$nvcc" ]]; then
   echo "CUDA compile check: skipped (no nvcc on PATH or in /usr/local/cuda; the CUDA code was NOT checked)"
   exit 0
 fi
-cuda_home="$(cd "$(dirname "$nvcc")/.." && pwd)"
+# nvcc itself says where its headers are (it may be a wrapper script, as /usr/local/bin/nvcc is on CI): the
+# plain g++ checks below need the same cuda.h.
+cuda_include="$("$nvcc" --dryrun -x cu -c /dev/null -o /dev/null 2>&1 |
+  sed -n 's/^#\$ INCLUDES="-I\([^"]*\)".*/\1/p' | head -1 | sed 's/[[:space:]]*$//')"
+[[ -n "$cuda_include" ]] || cuda_include="$(cd "$(dirname "$nvcc")/.." && pwd)/include"
+if [[ ! -f "$cuda_include/cuda.h" ]]; then
+  echo "CUDA compile check: FAILED: no cuda.h under $cuda_include (where $nvcc says its headers are)" >&2
+  exit 1
+fi
 torch_include="${TORCH_INCLUDE:-/usr/include}"
 if [[ ! -f "$torch_include/ATen/cuda/CUDAContext.h" ]]; then
   echo "CUDA compile check: FAILED: no ATen/cuda headers under $torch_include (set TORCH_INCLUDE)" >&2
@@ -23,7 +31,7 @@ fi
 arch="${CUDA_ARCH:-sm_90}"
 # Debian's c10 headers come without the generated c10/cuda/impl/cuda_cmake_macros.h; this define skips it.
 defs=(-DBUA_WITH_CUDA -DC10_CUDA_NO_CMAKE_CONFIGURE_FILE)
-incs=(-Iinclude -Isrc -I"$torch_include" -I"$torch_include/torch/csrc/api/include" -I"$cuda_home/include")
+incs=(-Iinclude -Isrc -I"$torch_include" -I"$torch_include/torch/csrc/api/include" -I"$cuda_include")
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
